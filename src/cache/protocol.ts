@@ -1,0 +1,93 @@
+// The one message type between the main thread and a repository's worker.
+// Both sides are typed from here: the manager's `call` and the worker's
+// handler table, so a request and its reply cannot drift apart.
+
+import type { WireError } from '../errors.js';
+import type { Bug, BugExcerpt, DamagedBug, Identity } from '../gitbug/types.js';
+
+export type GitBackendName = 'cat-file' | 'isomorphic-git';
+
+/** What a worker is started with (piscina's workerData). */
+export interface WorkerConfig {
+  repoPath: string;
+  backend: GitBackendName;
+}
+
+export interface ListRequest {
+  kind: 'list';
+  /** git-bug query; undefined means the default `status:open`, '' means every bug */
+  q: string | undefined;
+  page: number;
+  perPage: number;
+}
+
+export interface BugRequest {
+  kind: 'bug';
+  prefix: string;
+}
+
+export interface IdentityRequest {
+  kind: 'identity';
+  prefix: string;
+}
+
+export interface StatsRequest {
+  kind: 'stats';
+}
+
+/** Builds the cache (first call on a fresh worker) and reports its stats. */
+export interface OpenRequest {
+  kind: 'open';
+}
+
+/** Test hook: makes the worker fail the way real workers fail. */
+export interface FaultRequest {
+  kind: 'fault';
+  fault: 'crash' | 'oom' | 'hang';
+}
+
+export type WorkerRequest = ListRequest | BugRequest | IdentityRequest | StatsRequest | OpenRequest | FaultRequest;
+export type RequestKind = WorkerRequest['kind'];
+export type RequestOf<K extends RequestKind> = Extract<WorkerRequest, { kind: K }>;
+
+export interface ListReply {
+  /** bugs matching the whole query */
+  total: number;
+  /** bugs matching the query without its status qualifier, by status */
+  open: number;
+  closed: number;
+  page: number;
+  perPage: number;
+  bugs: BugExcerpt[];
+  /** bugs that could not be compiled; the list goes on without them */
+  damaged: DamagedBug[];
+}
+
+export interface CacheStats {
+  bugs: number;
+  identities: number;
+  damaged: number;
+  buildMs: number;
+  heapUsedBytes: number;
+  /** the ref state the cache was built from */
+  refStamp: string;
+}
+
+export interface Replies {
+  list: ListReply;
+  bug: Bug;
+  identity: Identity;
+  stats: CacheStats;
+  open: CacheStats;
+  fault: never;
+}
+
+export type ReplyOf<K extends RequestKind> = Replies[K];
+
+/** A worker never throws across the boundary: it answers with one of these. */
+export type WorkerResult<K extends RequestKind = RequestKind> =
+  | { ok: true; value: ReplyOf<K> }
+  | { ok: false; error: WireError };
+
+/** The worker's side: one handler per request kind. */
+export type Handlers = { [K in RequestKind]: (req: RequestOf<K>) => ReplyOf<K> | Promise<ReplyOf<K>> };

@@ -1,0 +1,33 @@
+// The narrow view of a bare repository that the git-bug reader needs. Two
+// backends implement it (isomorphic-git and a long-lived `git cat-file
+// --batch`), so they can be measured against each other.
+
+export interface TreeEntry {
+  mode: string;
+  name: string;
+  oid: string;
+  type: 'blob' | 'tree' | 'commit';
+}
+
+export interface CommitInfo {
+  oid: string;
+  tree: string;
+  parents: string[];
+}
+
+export interface GitStore {
+  /** Every ref under `prefix` (e.g. 'refs/bugs/'), loose and packed, as full name -> commit oid. */
+  listRefs(prefix: string): Promise<Map<string, string>>;
+  readCommit(oid: string): Promise<CommitInfo>;
+  readTree(oid: string): Promise<TreeEntry[]>;
+  readBlob(oid: string): Promise<Buffer>;
+  /** Releases processes and file handles. */
+  close(): Promise<void>;
+}
+
+/** A missing or unreadable object: the reader turns it into a damaged-entity report. */
+export class GitObjectError extends Error {
+  constructor(readonly oid: string, reason: string) {
+    super(`git object ${oid}: ${reason}`);
+  }
+}

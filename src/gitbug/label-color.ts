@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+
+// git-bug's palette, in its order: a label looks the same here as in git-bug.
+const PALETTE: readonly (readonly [number, number, number])[] = [
+  [244, 67, 54], [233, 30, 99], [156, 39, 176], [103, 58, 183], [63, 81, 181],
+  [33, 150, 243], [3, 169, 244], [0, 188, 212], [0, 150, 136], [76, 175, 80],
+  [139, 195, 74], [205, 220, 57], [255, 235, 59], [255, 193, 7], [255, 152, 0],
+  [255, 87, 34], [121, 85, 72], [158, 158, 158], [96, 125, 139],
+];
+
+export interface LabelColor {
+  r: number;
+  g: number;
+  b: number;
+  /** '#rrggbb' */
+  hex: string;
+  /** a text colour readable on it */
+  text: '#000000' | '#ffffff';
+}
+
+/** sum of the bytes of sha256(label), modulo the palette size */
+export function labelColor(label: string): LabelColor {
+  const digest = createHash('sha256').update(label, 'utf8').digest();
+  let sum = 0;
+  for (const b of digest) sum += b;
+  const [r, g, b] = PALETTE[sum % PALETTE.length];
+  const hex = '#' + [r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('');
+  // Relative luminance threshold: dark text on yellow and lime, white elsewhere.
+  const luminance = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
+  return { r, g, b, hex, text: luminance > 0.6 ? '#000000' : '#ffffff' };
+}

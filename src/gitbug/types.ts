@@ -1,0 +1,95 @@
+// The compiled shapes of git-bug entities. Plain data only: they are built in
+// a worker and cross to the main thread by structured clone.
+
+export type Status = 'open' | 'closed';
+
+/** Who did something: an identity id and its display name. */
+export interface Person {
+  id: string;
+  name: string;
+}
+
+export interface Identity {
+  id: string;
+  /** display name: name, else login */
+  displayName: string;
+  name: string;
+  login: string;
+  email: string;
+  avatarUrl: string;
+  /** unix seconds of the newest version */
+  updatedAt: number;
+}
+
+/** One version of a comment's text: the original, then each edit. */
+export interface CommentVersion {
+  author: Person;
+  at: string;
+  message: string;
+}
+
+export interface Comment {
+  /** git-bug's combined id (bug id interleaved with the creating op's id) */
+  id: string;
+  author: Person;
+  createdAt: string;
+  message: string;
+  edited: boolean;
+}
+
+interface TimelineBase {
+  /** combined id, as git-bug shows it */
+  id: string;
+  author: Person;
+  at: string;
+}
+
+export type TimelineItem =
+  | (TimelineBase & { type: 'create' | 'comment'; message: string; edited: boolean; history: CommentVersion[] })
+  | (TimelineBase & { type: 'title'; title: string; was: string })
+  | (TimelineBase & { type: 'status'; status: Status })
+  | (TimelineBase & { type: 'labels'; added: string[]; removed: string[] });
+
+/** One bug's row in a list. */
+export interface BugExcerpt {
+  id: string;
+  title: string;
+  status: Status;
+  labels: string[];
+  author: Person;
+  createdAt: string;
+  editedAt: string;
+  comments: number;
+}
+
+/** A bug as the API and `bugserve bugs --json` show it. */
+export interface Bug {
+  id: string;
+  title: string;
+  status: Status;
+  labels: string[];
+  author: Person;
+  createdAt: string;
+  editedAt: string;
+  participants: string[];
+  actors: string[];
+  comments: Comment[];
+  timeline: TimelineItem[];
+}
+
+/**
+ * A bug as the cache holds it: the API shape plus what sorting needs
+ * (git-bug sorts creation and edit by lamport clocks, not by wall time).
+ */
+export interface CompiledBug extends Bug {
+  createClock: number;
+  editClock: number;
+}
+
+/** A bug that could not be compiled, and why. */
+export interface DamagedBug {
+  /** the id from the ref name */
+  id: string;
+  reason: string;
+  code: 'damaged_data' | 'unsupported_format';
+}
