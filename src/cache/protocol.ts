@@ -11,6 +11,8 @@ export type GitBackendName = 'cat-file' | 'isomorphic-git';
 export interface WorkerConfig {
   repoPath: string;
   backend: GitBackendName;
+  /** lets tests crash a worker on purpose (the `fault` request) */
+  allowFaults: boolean;
 }
 
 export interface ListRequest {
@@ -40,10 +42,14 @@ export interface OpenRequest {
   kind: 'open';
 }
 
-/** Test hook: makes the worker fail the way real workers fail. */
+/**
+ * Test hook (only with WorkerConfig.allowFaults): makes a worker crash, run out
+ * of memory, or answer slowly so that a call is surely in flight.
+ */
 export interface FaultRequest {
   kind: 'fault';
-  fault: 'crash' | 'oom' | 'hang';
+  fault: 'crash' | 'oom' | 'slow';
+  ms?: number;
 }
 
 export type WorkerRequest = ListRequest | BugRequest | IdentityRequest | StatsRequest | OpenRequest | FaultRequest;
@@ -69,8 +75,6 @@ export interface CacheStats {
   damaged: number;
   buildMs: number;
   heapUsedBytes: number;
-  /** the ref state the cache was built from */
-  refStamp: string;
 }
 
 export interface Replies {
@@ -79,7 +83,7 @@ export interface Replies {
   identity: Identity;
   stats: CacheStats;
   open: CacheStats;
-  fault: never;
+  fault: CacheStats;
 }
 
 export type ReplyOf<K extends RequestKind> = Replies[K];

@@ -92,4 +92,6 @@ export interface DamagedBug {
   id: string;
   reason: string;
   code: 'damaged_data' | 'unsupported_format';
+  /** the format version found, for unsupported_format */
+  version?: number | string;
 }

@@ -1,0 +1,367 @@
+// GitBugCacheManager: one worker thread per repository, spawned on the first
+// bug request, kept warm while used, closed when idle, thrown away when the
+// repository's bug refs change. Every interleaving of requests, builds,
+// invalidations, idle expiry and shutdown is decided here, on the main thread,
+// where all of it runs without locks (single-threaded event loop).
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Piscina } from 'piscina';
+import { pino, type Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { NotFoundError, UnavailableError, WorkerFailedError, fromWire } from '../errors.js';
+import { DEFAULT_BACKEND } from '../git/open.js';
+import { refStamp } from '../git/ref-stamp.js';
+import { repoDir } from '../git/repo-path.js';
+import { createCacheMetrics, type CacheMetrics, type InvalidationReason } from './metrics.js';
+import type { CacheStats, GitBackendName, ReplyOf, RequestKind, RequestOf, WorkerConfig, WorkerResult } from './protocol.js';
+import { workerFile } from './worker-file.js';
+
+export type CacheMode = 'warm' | 'per-request';
+
+export interface CacheOptions {
+  /** DATA/repos */
+  reposDir: string;
+  idleTimeoutMs?: number;
+  maxWorkers?: number;
+  mode?: CacheMode;
+  backend?: GitBackendName;
+  /** V8 old-space limit of each worker; one that exceeds it fails alone */
+  workerHeapMb?: number;
+  /** how long close() waits for calls in flight */
+  closeTimeoutMs?: number;
+  allowFaults?: boolean;
+  logger?: Logger;
+  registry?: Registry;
+}
+
+export const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60_000;
+// 2 cores and 24 GiB: a 10k-bug cache needs ~100 MB, so 16 warm repositories
+// cost little memory while keeping enough popular ones hot.
+export const DEFAULT_MAX_WORKERS = 16;
+export const DEFAULT_WORKER_HEAP_MB = 1024;
+
+// A call whose worker is replaced under it (invalidation while it waits for a
+// build) starts again on the fresh worker; a burst of pushes may do that a
+// few times, never forever.
+const MAX_ATTEMPTS = 5;
+
+type Ending = 'invalidated' | 'evicted' | 'idle' | 'failed' | 'broken' | 'closed';
+
+/** One repository's worker and its bookkeeping. */
+class Entry {
+  inFlight = 0;
+  lastUsed = Date.now();
+  built = false;
+  idleTimer: NodeJS.Timeout | undefined;
+  /** set once the entry leaves the map; the worker may still finish calls */
+  ending: Ending | undefined;
+  destroyed = false;
+  ready!: Promise<CacheStats>;
+
+  constructor(
+    readonly name: string,
+    readonly path: string,
+    readonly pool: Piscina,
+    /** the refs' state when the build started */
+    readonly stamp: string,
+  ) {}
+}
+
+/** The call's worker was thrown away under it: the call starts again on a fresh one. */
+class Replaced extends Error {}
+
+export class GitBugCacheManager {
+  private readonly entries = new Map<string, Entry>();
+  /** every entry with a live pool, current or draining */
+  private readonly live = new Set<Entry>();
+  private readonly destroying = new Set<Promise<void>>();
+  private inFlight = 0;
+  private closing = false;
+  private readonly opts: Required<Omit<CacheOptions, 'logger' | 'registry'>>;
+  private readonly log: Logger;
+  readonly registry: Registry;
+  private readonly metrics: CacheMetrics;
+
+  constructor(options: CacheOptions) {
+    this.opts = {
+      reposDir: options.reposDir,
+      idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+      maxWorkers: Math.max(1, options.maxWorkers ?? DEFAULT_MAX_WORKERS),
+      mode: options.mode ?? 'warm',
+      backend: options.backend ?? DEFAULT_BACKEND,
+      workerHeapMb: options.workerHeapMb ?? DEFAULT_WORKER_HEAP_MB,
+      closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
+      allowFaults: options.allowFaults ?? false,
+    };
+    this.log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'cache' });
+    this.registry = options.registry ?? new Registry();
+    this.metrics = createCacheMetrics(this.registry);
+  }
+
+  /** Sends a request to the repository's worker, starting it if needed. */
+  async call<K extends RequestKind>(repo: string, req: RequestOf<K>): Promise<ReplyOf<K>> {
+    if (this.closing) throw new UnavailableError('the server is shutting down');
+    const path = this.pathOf(repo);
+    if (this.opts.mode === 'per-request') return this.callOnce(repo, path, req);
+    for (let attempt = 1; ; attempt++) {
+      const entry = this.getOrOpen(repo, path);
+      this.enter(entry);
+      let result: WorkerResult<K>;
+      try {
+        await entry.ready;
+        // Thrown away while we waited for its build: that data may predate the change.
+        if (entry.ending === 'invalidated') throw new Replaced();
+        result = await entry.pool.run(req).catch((err: unknown) => {
+          throw this.threadFailure(entry, err);
+        });
+      } catch (err) {
+        if (!(err instanceof Replaced)) throw err;
+        if (attempt < MAX_ATTEMPTS && !this.closing) continue;
+        throw new UnavailableError(`the cache of ${repo} keeps changing; try again`);
+      } finally {
+        this.leave(entry);
+      }
+      return unwrap(result);
+    }
+  }
+
+  /**
+   * The warm worker for a repository, or a new one. Sync on purpose: two
+   * requests arriving together see the same entry and wait for one build.
+   */
+  getOrOpen(repo: string, path = this.pathOf(repo)): Entry {
+    if (this.closing) throw new UnavailableError('the server is shutting down');
+    const entry = this.entries.get(repo);
+    if (entry) {
+      // Changes that came without a hook (a fetch, git-bug on the server).
+      if (refStamp(path) !== entry.stamp) {
+        this.invalidateCache(repo, 'refs-changed');
+      } else {
+        if (entry.built) this.metrics.hits.inc();
+        // Map order is the LRU order for eviction.
+        this.entries.delete(repo);
+        this.entries.set(repo, entry);
+        return entry;
+      }
+    }
+    return this.open(repo, path);
+  }
+
+  /** Throws the repository's cache away; the next request builds a new one. */
+  invalidateCache(repo: string, reason: InvalidationReason = 'manual'): boolean {
+    const entry = this.entries.get(repo);
+    if (!entry) return false;
+    this.metrics.invalidations.inc({ reason });
+    this.log.info({ repo, reason }, 'cache invalidated');
+    this.retire(entry, 'invalidated');
+    return true;
+  }
+
+  /** Stops accepting, lets calls in flight finish (bounded), terminates every worker. */
+  async close(): Promise<void> {
+    if (this.closing) {
+      await this.settle();
+      return;
+    }
+    this.closing = true;
+    const deadline = Date.now() + this.opts.closeTimeoutMs;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    if (this.inFlight > 0) this.log.warn({ inFlight: this.inFlight }, 'closing with calls still in flight');
+    for (const entry of [...this.live]) {
+      if (!entry.ending) this.entries.delete(entry.name);
+      entry.ending ??= 'closed';
+      this.destroy(entry);
+    }
+    await this.settle();
+  }
+
+  /** Names of repositories with a current (not draining) worker. */
+  warmRepositories(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Worker threads alive right now, draining ones included. */
+  workerThreads(): number {
+    let n = 0;
+    for (const e of this.live) n += e.pool.threads.length;
+    return n;
+  }
+
+  private pathOf(repo: string): string {
+    const path = repoDir(this.opts.reposDir, repo);
+    if (!existsSync(join(path, 'HEAD'))) throw new NotFoundError('repository', repo);
+    return path;
+  }
+
+  private open(repo: string, path: string): Entry {
+    this.makeRoom();
+    const stamp = refStamp(path);
+    const entry = new Entry(repo, path, this.spawn(path), stamp);
+    this.entries.set(repo, entry);
+    this.live.add(entry);
+    this.metrics.workers.set(this.live.size);
+    this.metrics.opens.inc();
+    this.log.info({ repo }, 'cache worker started');
+    const endTimer = this.metrics.buildSeconds.startTimer();
+    entry.ready = entry.pool.run({ kind: 'open' }).then(
+      (result: WorkerResult<'open'>) => {
+        const stats = unwrap(result);
+        endTimer();
+        entry.built = true;
+        this.log.info({ repo, bugs: stats.bugs, damaged: stats.damaged, ms: Math.round(stats.buildMs) }, 'cache built');
+        return stats;
+      },
+      (err: unknown) => {
+        throw this.threadFailure(entry, err);
+      },
+    );
+    // A build that fails takes its entry with it, so the next request tries again.
+    entry.ready.catch((err: unknown) => {
+      if (entry.ending) return;
+      this.log.warn({ repo, err: (err as Error).message }, 'cache build failed');
+      this.retire(entry, 'broken');
+    });
+    return entry;
+  }
+
+  private spawn(path: string): Piscina {
+    const workerData: WorkerConfig = { repoPath: path, backend: this.opts.backend, allowFaults: this.opts.allowFaults };
+    const pool = new Piscina({
+      filename: workerFile(),
+      workerData,
+      minThreads: 1,
+      maxThreads: 1,
+      // Idle handling is ours (per repository, reset by each request).
+      idleTimeout: Infinity,
+      concurrentTasksPerWorker: 1,
+      resourceLimits: { maxOldGenerationSizeMb: this.opts.workerHeapMb },
+    });
+    pool.on('error', (err: Error) => this.log.error({ err: err.message }, 'worker error'));
+    return pool;
+  }
+
+  /** At the bound, closes the least recently used worker, idle ones first. */
+  private makeRoom(): void {
+    while (this.entries.size >= this.opts.maxWorkers) {
+      let victim: Entry | undefined;
+      for (const e of this.entries.values()) {
+        if (e.inFlight === 0) {
+          victim = e;
+          break;
+        }
+      }
+      victim ??= this.entries.values().next().value!;
+      this.metrics.evictions.inc();
+      this.log.info({ repo: victim.name }, 'cache evicted');
+      this.retire(victim, 'evicted');
+    }
+  }
+
+  private enter(entry: Entry): void {
+    entry.inFlight++;
+    this.inFlight++;
+    entry.lastUsed = Date.now();
+    if (entry.idleTimer) {
+      clearTimeout(entry.idleTimer);
+      entry.idleTimer = undefined;
+    }
+  }
+
+  private leave(entry: Entry): void {
+    entry.inFlight--;
+    this.inFlight--;
+    if (entry.inFlight > 0) return;
+    if (entry.ending) this.destroy(entry);
+    else this.armIdleTimer(entry);
+  }
+
+  private armIdleTimer(entry: Entry): void {
+    entry.idleTimer = setTimeout(() => {
+      entry.idleTimer = undefined;
+      // A request that arrived meanwhile cleared this timer; this is a last guard.
+      if (entry.inFlight > 0 || entry.ending) return;
+      this.metrics.idleCloses.inc();
+      this.log.info({ repo: entry.name }, 'cache closed after idle timeout');
+      this.retire(entry, 'idle');
+    }, this.opts.idleTimeoutMs);
+    entry.idleTimer.unref();
+  }
+
+  /**
+   * Takes an entry out of service. Calls already answering from a built cache
+   * finish first; a build in progress, or a failed worker, stops at once.
+   */
+  private retire(entry: Entry, ending: Ending): void {
+    if (entry.ending) return;
+    entry.ending = ending;
+    if (this.entries.get(entry.name) === entry) this.entries.delete(entry.name);
+    if (entry.idleTimer) clearTimeout(entry.idleTimer);
+    entry.idleTimer = undefined;
+    if (!entry.built || ending === 'failed' || ending === 'broken' || entry.inFlight === 0) this.destroy(entry);
+  }
+
+  private destroy(entry: Entry): void {
+    if (entry.destroyed) return;
+    entry.destroyed = true;
+    const done = entry.pool
+      .destroy()
+      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'worker did not stop cleanly'))
+      .finally(() => {
+        this.live.delete(entry);
+        this.destroying.delete(done);
+        this.metrics.workers.set(this.live.size);
+      });
+    this.destroying.add(done);
+  }
+
+  private async settle(): Promise<void> {
+    while (this.destroying.size > 0) await Promise.all([...this.destroying]);
+  }
+
+  /** A rejected worker task: the thread died, or we stopped it. */
+  private threadFailure(entry: Entry, err: unknown): Error {
+    if (this.closing) return new UnavailableError('the server is shutting down');
+    if (entry.ending && entry.ending !== 'failed') return new Replaced();
+    const reason = describeFailure(err);
+    if (!entry.ending) {
+      this.metrics.workerFailures.inc();
+      this.log.error({ repo: entry.name, err: reason }, 'cache worker failed');
+      this.retire(entry, 'failed');
+    }
+    return new WorkerFailedError(entry.name, reason);
+  }
+
+  /** The naive design, for benchmarks: build, answer, discard. */
+  private async callOnce<K extends RequestKind>(repo: string, path: string, req: RequestOf<K>): Promise<ReplyOf<K>> {
+    const entry = new Entry(repo, path, this.spawn(path), '');
+    this.live.add(entry);
+    this.metrics.workers.set(this.live.size);
+    this.metrics.opens.inc();
+    this.enter(entry);
+    const run = <R extends RequestKind>(r: RequestOf<R>): Promise<WorkerResult<R>> =>
+      entry.pool.run(r).catch((err: unknown) => {
+        throw this.threadFailure(entry, err);
+      });
+    try {
+      const endTimer = this.metrics.buildSeconds.startTimer();
+      unwrap(await run({ kind: 'open' }));
+      endTimer();
+      return unwrap(await run(req));
+    } finally {
+      entry.ending ??= 'closed';
+      this.leave(entry);
+    }
+  }
+}
+
+function unwrap<K extends RequestKind>(result: WorkerResult<K>): ReplyOf<K> {
+  if (result.ok) return result.value;
+  throw fromWire(result.error);
+}
+
+function describeFailure(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  if (code === 'ERR_WORKER_OUT_OF_MEMORY') return 'the worker ran out of memory';
+  return (err instanceof Error && err.message) || 'the worker stopped';
+}

@@ -1,0 +1,89 @@
+// What a repository's worker holds once built: every compiled bug and
+// identity, the search index, and sorted ids for prefix lookups. Pure and
+// synchronous, so it is tested without a worker.
+
+import { DamagedDataError, UnsupportedFormatError } from '../errors.js';
+import { resolvePrefix } from '../gitbug/id.js';
+import type { LoadedRepository } from '../gitbug/load.js';
+import { buildSearchIndex, runQueryWithCounts, type SearchIndex } from '../gitbug/query-match.js';
+import { DEFAULT_QUERY, parseQuery } from '../gitbug/query.js';
+import type { Bug, BugExcerpt, CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
+import type { ListReply, ListRequest } from './protocol.js';
+
+export class RepoIndex {
+  private readonly bugsById: Map<string, CompiledBug>;
+  private readonly damagedById: Map<string, DamagedBug>;
+  /** bug ids, damaged ones included, sorted: a prefix names one of them or is ambiguous */
+  private readonly bugIds: string[];
+  private readonly identityIds: string[];
+  private readonly search: SearchIndex;
+
+  constructor(private readonly repo: LoadedRepository) {
+    this.bugsById = new Map(repo.bugs.map((b) => [b.id, b]));
+    this.damagedById = new Map(repo.damaged.map((d) => [d.id, d]));
+    this.bugIds = [...this.bugsById.keys(), ...this.damagedById.keys()].sort();
+    this.identityIds = [...repo.identities.keys()].sort();
+    this.search = buildSearchIndex(repo.bugs, repo.identities);
+  }
+
+  get bugCount(): number {
+    return this.repo.bugs.length;
+  }
+
+  get identityCount(): number {
+    return this.repo.identities.size;
+  }
+
+  get damaged(): readonly DamagedBug[] {
+    return this.repo.damaged;
+  }
+
+  list(req: Omit<ListRequest, 'kind'>): ListReply {
+    const query = parseQuery(req.q ?? DEFAULT_QUERY);
+    const { bugs, open, closed } = runQueryWithCounts(this.search, query);
+    const start = (req.page - 1) * req.perPage;
+    return {
+      total: bugs.length,
+      open,
+      closed,
+      page: req.page,
+      perPage: req.perPage,
+      bugs: bugs.slice(start, start + req.perPage).map(excerpt),
+      damaged: this.repo.damaged,
+    };
+  }
+
+  bug(prefix: string): Bug {
+    const id = resolvePrefix(this.bugIds, prefix, 'bug');
+    const damaged = this.damagedById.get(id);
+    if (damaged) {
+      throw damaged.code === 'unsupported_format'
+        ? new UnsupportedFormatError(id, damaged.version ?? 'unknown')
+        : new DamagedDataError(id, damaged.reason);
+    }
+    return publicBug(this.bugsById.get(id)!);
+  }
+
+  identity(prefix: string): Identity {
+    return this.repo.identities.get(resolvePrefix(this.identityIds, prefix, 'identity'))!;
+  }
+}
+
+export function excerpt(b: CompiledBug): BugExcerpt {
+  return {
+    id: b.id,
+    title: b.title,
+    status: b.status,
+    labels: b.labels,
+    author: b.author,
+    createdAt: b.createdAt,
+    editedAt: b.editedAt,
+    comments: b.comments.length,
+  };
+}
+
+/** The API's bug: the cache's record without the fields only sorting uses. */
+export function publicBug(b: CompiledBug): Bug {
+  const { createClock: _c, editClock: _e, ...bug } = b;
+  return bug;
+}

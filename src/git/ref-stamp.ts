@@ -1,0 +1,45 @@
+// A cheap fingerprint of a bare repository's bug and identity refs, so a cache
+// can tell "nothing changed" with four stat calls instead of listing refs.
+//
+// Why stat of the directories is enough: git writes a loose ref as
+// `<name>.lock` then rename()s it over `<name>`, and deletes with unlink();
+// both change the directory's mtime. git-bug refs are flat
+// (refs/bugs/<64 hex>), so no nested directory hides an update. packed-refs
+// and reftable's tables.list are replaced by rename(), so their inode changes.
+
+import { statSync } from 'node:fs';
+import path from 'node:path';
+
+const WATCHED = ['refs/bugs', 'refs/identities', 'packed-refs', 'reftable/tables.list'];
+
+/**
+ * Kernels without fine-grained timestamps stamp files from a clock that ticks
+ * every few milliseconds, so two updates within one tick can leave the same
+ * mtime. A stamp taken while a watched mtime is that fresh is "racy" (as git
+ * calls it): it gets a unique suffix, so the caller sees a change and re-reads,
+ * until the repository has been quiet for longer than the tick.
+ */
+const RACY_WINDOW_NS = 25_000_000n;
+/** Filesystems that keep whole seconds only (FAT keeps two). */
+const COARSE_RACY_WINDOW_NS = 2_000_000_000n;
+
+let racyCounter = 0;
+
+export function refStamp(repoPath: string): string {
+  const nowNs = BigInt(Date.now()) * 1_000_000n;
+  let racy = false;
+  const parts: string[] = [];
+  for (const rel of WATCHED) {
+    const st = statSync(path.join(repoPath, rel), { bigint: true, throwIfNoEntry: false });
+    if (!st) {
+      parts.push('-');
+      continue;
+    }
+    parts.push(`${st.mtimeNs}.${st.ctimeNs}.${st.size}.${st.ino}`);
+    const window = st.mtimeNs % 1_000_000_000n === 0n ? COARSE_RACY_WINDOW_NS : RACY_WINDOW_NS;
+    const newest = st.ctimeNs > st.mtimeNs ? st.ctimeNs : st.mtimeNs;
+    if (newest > nowNs - window) racy = true;
+  }
+  const stamp = parts.join('|');
+  return racy ? `${stamp}~racy${++racyCounter}` : stamp;
+}

@@ -1,0 +1,149 @@
+// Compiles every bug and identity of a repository through a GitStore. A
+// damaged entity is reported with its reason and the others load normally.
+
+import { UnsupportedFormatError } from '../errors.js';
+import { GitObjectError, type GitStore } from '../git/store.js';
+import { orderPacks, type PackCommit } from './dag.js';
+import { FormatError, UnsupportedVersion } from './format-error.js';
+import { deriveId, isId } from './id.js';
+import { decodeIdentityVersion } from './identity.js';
+import { decodePack, readPackHeader } from './pack.js';
+import { compileBug } from './snapshot.js';
+import type { CompiledBug, DamagedBug, Identity, Person } from './types.js';
+
+export const BUGS_PREFIX = 'refs/bugs/';
+export const IDENTITIES_PREFIX = 'refs/identities/';
+
+export interface LoadedRepository {
+  bugs: CompiledBug[];
+  identities: Map<string, Identity>;
+  damaged: DamagedBug[];
+  damagedIdentities: DamagedBug[];
+}
+
+export interface LoadOptions {
+  /** entities read at once; enough to keep a pipelined store busy */
+  concurrency?: number;
+}
+
+/** Reads the whole DAG of one entity from its head, as pack commits. */
+async function readBugCommits(store: GitStore, head: string): Promise<PackCommit[]> {
+  const out: PackCommit[] = [];
+  const seen = new Set([head]);
+  let level = [head];
+  while (level.length > 0) {
+    const read = await Promise.all(level.map((oid) => readPackCommit(store, oid)));
+    const next: string[] = [];
+    for (const c of read) {
+      out.push(c);
+      for (const p of c.parents) {
+        if (!seen.has(p)) {
+          seen.add(p);
+          next.push(p);
+        }
+      }
+    }
+    level = next;
+  }
+  return out;
+}
+
+async function readPackCommit(store: GitStore, oid: string): Promise<PackCommit> {
+  const commit = await store.readCommit(oid);
+  const header = readPackHeader(await store.readTree(commit.tree));
+  const pack = decodePack(await store.readBlob(header.opsOid));
+  return { oid, parents: commit.parents, header, pack };
+}
+
+async function readIdentity(store: GitStore, id: string, head: string): Promise<Identity> {
+  const versionBlob = async (oid: string) => {
+    const commit = await store.readCommit(oid);
+    const entry = (await store.readTree(commit.tree)).find((e) => e.name === 'version');
+    if (!entry) throw new FormatError(`identity commit ${oid} has no "version" entry`);
+    return { commit, blob: await store.readBlob(entry.oid) };
+  };
+  const newest = await versionBlob(head);
+  const identity = decodeIdentityVersion(id, newest.blob);
+  // The id is the hash of the first version: walk back to it.
+  let first = newest;
+  const seen = new Set([head]);
+  while (first.commit.parents.length > 0) {
+    const parent = first.commit.parents[0];
+    if (seen.has(parent)) throw new FormatError('the identity history loops');
+    seen.add(parent);
+    first = await versionBlob(parent);
+  }
+  const firstId = deriveId(first.blob);
+  if (firstId !== id) throw new FormatError(`the identity's first version hashes to ${firstId}, not to its ref's id`);
+  return identity;
+}
+
+/** Turns a failure into the damage report of one entity, or rethrows what is not the entity's fault. */
+function damage(id: string, err: unknown): DamagedBug {
+  if (err instanceof UnsupportedVersion) {
+    const reason = new UnsupportedFormatError(id, err.version).reason;
+    return { id, code: 'unsupported_format', reason, version: err.version };
+  }
+  if (err instanceof FormatError) return { id, code: 'damaged_data', reason: err.message };
+  if (err instanceof GitObjectError) return { id, code: 'damaged_data', reason: err.message };
+  throw err;
+}
+
+async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  });
+  await Promise.all(runners);
+}
+
+function idFromRef(ref: string, prefix: string): string {
+  return ref.slice(prefix.length);
+}
+
+export async function loadRepository(store: GitStore, opts: LoadOptions = {}): Promise<LoadedRepository> {
+  const concurrency = opts.concurrency ?? 256;
+  const [bugRefs, identityRefs] = await Promise.all([store.listRefs(BUGS_PREFIX), store.listRefs(IDENTITIES_PREFIX)]);
+
+  const identities = new Map<string, Identity>();
+  const damagedIdentities: DamagedBug[] = [];
+  await forEachLimited([...identityRefs], concurrency, async ([ref, head]) => {
+    const id = idFromRef(ref, IDENTITIES_PREFIX);
+    try {
+      if (!isId(id)) throw new FormatError(`"${ref}" does not name a valid identity id`);
+      identities.set(id, await readIdentity(store, id, head));
+    } catch (err) {
+      damagedIdentities.push(damage(id, err));
+    }
+  });
+
+  // One Person object per identity, shared by every bug that names it.
+  const people = new Map<string, Person>();
+  const person = (id: string): Person => {
+    let p = people.get(id);
+    if (!p) {
+      const identity = identities.get(id);
+      if (!identity) throw new FormatError(`unknown identity ${id} (no readable refs/identities/${id})`);
+      p = { id, name: identity.displayName };
+      people.set(id, p);
+    }
+    return p;
+  };
+
+  const bugs: CompiledBug[] = [];
+  const damaged: DamagedBug[] = [];
+  await forEachLimited([...bugRefs], concurrency, async ([ref, head]) => {
+    const id = idFromRef(ref, BUGS_PREFIX);
+    try {
+      if (!isId(id)) throw new FormatError(`"${ref}" does not name a valid bug id`);
+      bugs.push(compileBug(id, orderPacks(await readBugCommits(store, head)), person));
+    } catch (err) {
+      damaged.push(damage(id, err));
+    }
+  });
+
+  bugs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  damaged.sort((a, b) => (a.id < b.id ? -1 : 1));
+  return { bugs, identities, damaged, damagedIdentities };
+}
+

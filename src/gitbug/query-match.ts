@@ -1,0 +1,283 @@
+// Applies a parsed query to a repository's compiled bugs, as git-bug's
+// cache/filter.go and QueryBugs do:
+// - status, author, participant, actor: any of the values (OR);
+// - label, title, no:label: every one (AND); labels compare exactly, titles
+//   as case-insensitive substrings;
+// - a name matches an identity whose name or login contains it
+//   (case-insensitively) or whose id starts with it;
+// - qualifiers combine with AND.
+// Free text differs from git-bug (a bleve full-text index): here every term
+// must appear, case-insensitively, in the title or in some comment.
+// Sorting follows git-bug's lamport clocks, then wall time, then id; a
+// descending order is the exact reverse of the ascending one.
+//
+// Everything that does not depend on the query is computed once in
+// buildSearchIndex, so a list request is a single pass over a pre-sorted order.
+
+import type { CompiledBug, Identity, Status } from './types.js';
+import type { Query, SortBy } from './query.js';
+
+interface Person {
+  id: string;
+  /** lowercased */
+  name: string;
+  /** lowercased */
+  login: string;
+}
+
+export interface SearchIndex {
+  readonly bugs: readonly CompiledBug[];
+  /** per bug: 1 when closed */
+  readonly closed: Uint8Array;
+  /** every identity the bugs mention, by position */
+  readonly people: readonly Person[];
+  /** per bug: position of the author in `people` */
+  readonly author: Int32Array;
+  readonly participants: readonly Int32Array[];
+  readonly actors: readonly Int32Array[];
+  /** label -> per-bug membership (1 = has it) */
+  readonly labels: ReadonlyMap<string, Uint8Array>;
+  /** per bug: 1 when it has no label */
+  readonly unlabeled: Uint8Array;
+  /** lowercased titles */
+  readonly titles: readonly string[];
+  /** lowercased title and comment messages, one string per bug */
+  readonly texts: readonly string[];
+  /** bug positions in ascending order, per sort key */
+  readonly orders: Readonly<Record<SortBy, Int32Array>>;
+}
+
+export function buildSearchIndex(bugs: CompiledBug[], identities: ReadonlyMap<string, Identity>): SearchIndex {
+  const n = bugs.length;
+  const people: Person[] = [];
+  const personAt = new Map<string, number>();
+  for (const idt of identities.values()) {
+    personAt.set(idt.id, people.length);
+    const name = idt.name || (idt.login ? '' : idt.displayName);
+    people.push({ id: idt.id, name: name.toLowerCase(), login: idt.login.toLowerCase() });
+  }
+  // An id whose identity is missing still matches by id prefix and by the
+  // name the bug itself recorded for it.
+  const personOf = (id: string, name = ''): number => {
+    let at = personAt.get(id);
+    if (at === undefined) {
+      at = people.length;
+      personAt.set(id, at);
+      people.push({ id, name: name.toLowerCase(), login: '' });
+    } else if (name && !people[at].name && !people[at].login) {
+      people[at].name = name.toLowerCase();
+    }
+    return at;
+  };
+
+  const closed = new Uint8Array(n);
+  const unlabeled = new Uint8Array(n);
+  const author = new Int32Array(n);
+  const participants: Int32Array[] = new Array(n);
+  const actors: Int32Array[] = new Array(n);
+  const labels = new Map<string, Uint8Array>();
+  const titles: string[] = new Array(n);
+  const texts: string[] = new Array(n);
+
+  for (let i = 0; i < n; i++) {
+    const b = bugs[i];
+    closed[i] = b.status === 'closed' ? 1 : 0;
+    // Names recorded on the bug fill in for identities the map lacks.
+    author[i] = personOf(b.author.id, b.author.name);
+    for (const c of b.comments) personOf(c.author.id, c.author.name);
+    for (const t of b.timeline) personOf(t.author.id, t.author.name);
+    participants[i] = Int32Array.from(b.participants, (id) => personOf(id));
+    actors[i] = Int32Array.from(b.actors, (id) => personOf(id));
+
+    if (b.labels.length === 0) unlabeled[i] = 1;
+    for (const l of b.labels) {
+      let set = labels.get(l);
+      if (!set) labels.set(l, (set = new Uint8Array(n)));
+      set[i] = 1;
+    }
+
+    titles[i] = b.title.toLowerCase();
+    let text = titles[i];
+    for (const c of b.comments) text += '\n' + c.message.toLowerCase();
+    texts[i] = text;
+  }
+
+  return {
+    bugs,
+    closed,
+    people,
+    author,
+    participants,
+    actors,
+    labels,
+    unlabeled,
+    titles,
+    texts,
+    orders: sortOrders(bugs),
+  };
+}
+
+/** The bugs matching the query, in the query's order. */
+export function runQuery(index: SearchIndex, q: Query): CompiledBug[] {
+  return runQueryWithCounts(index, q).bugs;
+}
+
+/** How many bugs match the query without its status qualifier, by status (the Open/Closed tabs). */
+export function countStatuses(index: SearchIndex, q: Query): Record<Status, number> {
+  const { open, closed } = scan(index, q);
+  return { open, closed };
+}
+
+/**
+ * One pass for a list page: the bugs matching the whole query, in order, and
+ * the Open/Closed counts of the query without its status.
+ */
+export function runQueryWithCounts(index: SearchIndex, q: Query): { bugs: CompiledBug[]; open: number; closed: number } {
+  const { mask, total, open, closed } = scan(index, q);
+  const bugs: CompiledBug[] = new Array(total);
+  if (total === 0) return { bugs, open, closed };
+  // The order is walked only after filtering: testing bugs in storage order
+  // keeps the scan cache-friendly, while the walk reads one byte per bug.
+  const order = index.orders[q.sort.by];
+  let j = 0;
+  if (q.sort.dir === 'asc') {
+    for (let k = 0; k < order.length && j < total; k++) if (mask[order[k]]) bugs[j++] = index.bugs[order[k]];
+  } else {
+    for (let k = order.length - 1; k >= 0 && j < total; k--) if (mask[order[k]]) bugs[j++] = index.bugs[order[k]];
+  }
+  return { bugs, open, closed };
+}
+
+// Tests every bug against the query without its status, counting by status,
+// and marks those whose status the query also accepts.
+function scan(index: SearchIndex, q: Query) {
+  const n = index.bugs.length;
+  const mask = new Uint8Array(n);
+  let open = 0;
+  let closed = 0;
+  let total = 0;
+  const test = compile(index, q);
+  if (test) {
+    const wantOpen = q.status.length === 0 || q.status.includes('open');
+    const wantClosed = q.status.length === 0 || q.status.includes('closed');
+    const isClosed = index.closed;
+    for (let i = 0; i < n; i++) {
+      if (!test(i)) continue;
+      if (isClosed[i]) {
+        closed++;
+        if (wantClosed) (mask[i] = 1), total++;
+      } else {
+        open++;
+        if (wantOpen) (mask[i] = 1), total++;
+      }
+    }
+  }
+  return { mask, total, open, closed };
+}
+
+type Test = (i: number) => boolean;
+
+// Turns a query's filters (all but status, which scan applies) into one
+// predicate over bug positions; null when nothing can match (an unknown label,
+// a name nobody has), so the scan is skipped.
+function compile(index: SearchIndex, q: Query): Test | null {
+  const tests: Test[] = [];
+
+  if (q.labels.length > 0) {
+    const sets: Uint8Array[] = [];
+    for (const l of q.labels) {
+      const set = index.labels.get(l);
+      if (!set) return null;
+      sets.push(set);
+    }
+    if (sets.length === 1) {
+      const only = sets[0];
+      tests.push((i) => only[i] === 1);
+    } else {
+      tests.push((i) => sets.every((s) => s[i] === 1));
+    }
+  }
+
+  if (q.noLabel) {
+    const unlabeled = index.unlabeled;
+    tests.push((i) => unlabeled[i] === 1);
+  }
+
+  if (q.authors.length > 0) {
+    const who = matchPeople(index.people, q.authors);
+    if (!who) return null;
+    const author = index.author;
+    tests.push((i) => who[author[i]] === 1);
+  }
+
+  for (const [names, lists] of [
+    [q.participants, index.participants],
+    [q.actors, index.actors],
+  ] as const) {
+    if (names.length === 0) continue;
+    const who = matchPeople(index.people, names);
+    if (!who) return null;
+    tests.push((i) => {
+      const list = lists[i];
+      for (let k = 0; k < list.length; k++) if (who[list[k]] === 1) return true;
+      return false;
+    });
+  }
+
+  if (q.titles.length > 0) {
+    const needles = q.titles.map((t) => t.toLowerCase());
+    const titles = index.titles;
+    tests.push((i) => needles.every((t) => titles[i].includes(t)));
+  }
+
+  if (q.text.length > 0) {
+    const needles = q.text.map((t) => t.toLowerCase());
+    const texts = index.texts;
+    tests.push((i) => needles.every((t) => texts[i].includes(t)));
+  }
+
+  if (tests.length === 0) return () => true;
+  if (tests.length === 1) return tests[0];
+  return (i) => {
+    for (const t of tests) if (!t(i)) return false;
+    return true;
+  };
+}
+
+// Resolves names to a membership table over `people` once per query (OR over
+// the names); null when no one matches.
+function matchPeople(people: readonly Person[], names: readonly string[]): Uint8Array | null {
+  const who = new Uint8Array(people.length);
+  let any = false;
+  for (const raw of names) {
+    const name = raw.toLowerCase();
+    for (let p = 0; p < people.length; p++) {
+      const person = people[p];
+      if (person.id.startsWith(name) || person.name.includes(name) || person.login.includes(name)) {
+        who[p] = 1;
+        any = true;
+      }
+    }
+  }
+  return any ? who : null;
+}
+
+function sortOrders(bugs: readonly CompiledBug[]): Record<SortBy, Int32Array> {
+  const n = bugs.length;
+  const created = new Float64Array(n);
+  const edited = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    created[i] = Date.parse(bugs[i].createdAt) || 0;
+    edited[i] = Date.parse(bugs[i].editedAt) || 0;
+  }
+  const byId = (a: number, b: number) => (bugs[a].id < bugs[b].id ? -1 : bugs[a].id > bugs[b].id ? 1 : 0);
+  const positions = () => Int32Array.from({ length: n }, (_, i) => i);
+  return {
+    id: positions().sort(byId),
+    // Equal lamport clocks mean concurrent edits: git-bug falls back to wall time.
+    creation: positions().sort(
+      (a, b) => bugs[a].createClock - bugs[b].createClock || created[a] - created[b] || byId(a, b),
+    ),
+    edit: positions().sort((a, b) => bugs[a].editClock - bugs[b].editClock || edited[a] - edited[b] || byId(a, b)),
+  };
+}

@@ -1,0 +1,97 @@
+// The whole stylesheet, inlined into every page: one request per page, no
+// static file route, and it works with JavaScript off.
+
+export const CSS = `
+:root {
+  --bg: #f6f8fa; --fg: #1f2328; --muted: #59636e; --card: #ffffff; --border: #d1d9e0;
+  --accent: #0969da; --open: #1a7f37; --closed: #8250df; --warn-bg: #fff8c5; --warn-border: #d4a72c;
+  --err-bg: #ffebe9; --err-border: #ff8182; --code-bg: #eff2f5; --header: #1f2328;
+}
+@media (prefers-color-scheme: dark) {
+  :root {
+    --bg: #0d1117; --fg: #e6edf3; --muted: #9198a1; --card: #151b23; --border: #3d444d;
+    --accent: #4493f8; --open: #3fb950; --closed: #ab7df8; --warn-bg: #2e2a1a; --warn-border: #9e6a03;
+    --err-bg: #3c1e1e; --err-border: #f85149; --code-bg: #212830; --header: #010409;
+  }
+}
+* { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; }
+body { margin: 0; background: var(--bg); color: var(--fg); line-height: 1.5;
+  font: 15px/1.5 -apple-system, BlinkMacSystemFont, "Segoe UI", "Noto Sans", Helvetica, Arial, sans-serif; }
+a { color: var(--accent); text-decoration: none; }
+a:hover { text-decoration: underline; }
+code, pre, .mono { font-family: ui-monospace, SFMono-Regular, "SF Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
+header.top { background: var(--header); color: #fff; }
+header.top .wrap { display: flex; align-items: center; gap: 12px; padding-top: 12px; padding-bottom: 12px; flex-wrap: wrap; }
+header.top a.brand { color: #fff; font-weight: 600; font-size: 17px; }
+header.top nav { color: #c9d1d9; overflow-wrap: anywhere; }
+header.top nav a { color: #fff; }
+.wrap { max-width: 1080px; margin: 0 auto; padding: 0 16px; }
+main.wrap { padding-top: 24px; padding-bottom: 48px; }
+h1 { font-size: 26px; font-weight: 500; margin: 0 0 8px; overflow-wrap: anywhere; }
+h1 .id { color: var(--muted); font-weight: 300; }
+h2 { font-size: 18px; margin: 0 0 12px; }
+.muted { color: var(--muted); }
+.small { font-size: 13px; }
+.card { background: var(--card); border: 1px solid var(--border); border-radius: 8px; }
+.card > .head { padding: 10px 16px; border-bottom: 1px solid var(--border); background: var(--bg);
+  border-radius: 8px 8px 0 0; display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
+.card > .body { padding: 16px; overflow-wrap: anywhere; }
+.list { list-style: none; margin: 0; padding: 0; }
+.list > li { padding: 12px 16px; border-top: 1px solid var(--border); display: flex; gap: 10px; align-items: flex-start; }
+.list > li:first-child { border-top: 0; }
+.list .main { flex: 1; min-width: 0; }
+.list .title { font-weight: 600; color: var(--fg); overflow-wrap: anywhere; }
+.list .title:hover { color: var(--accent); }
+.list .meta { font-size: 13px; color: var(--muted); margin-top: 2px; }
+.list .side { color: var(--muted); font-size: 13px; white-space: nowrap; }
+.icon { width: 16px; height: 16px; flex: none; margin-top: 3px; }
+.icon.open { color: var(--open); } .icon.closed { color: var(--closed); }
+.pill { display: inline-block; padding: 0 8px; border-radius: 999px; font-size: 12px; font-weight: 500;
+  line-height: 20px; margin: 0 4px 0 0; white-space: nowrap; max-width: 100%; overflow: hidden; text-overflow: ellipsis; vertical-align: middle; }
+.badge { display: inline-flex; align-items: center; gap: 4px; padding: 4px 12px; border-radius: 999px;
+  color: #fff; font-weight: 500; font-size: 14px; }
+.badge.open { background: var(--open); } .badge.closed { background: var(--closed); }
+.toolbar { display: flex; gap: 8px; margin-bottom: 16px; flex-wrap: wrap; }
+.toolbar input[type=search] { flex: 1; min-width: 200px; padding: 6px 10px; font-size: 15px; border-radius: 6px;
+  border: 1px solid var(--border); background: var(--card); color: var(--fg); }
+.btn { display: inline-block; padding: 6px 14px; border-radius: 6px; border: 1px solid var(--border);
+  background: var(--card); color: var(--fg); font-size: 14px; font-weight: 500; cursor: pointer; }
+.btn:hover { text-decoration: none; border-color: var(--muted); }
+.btn.primary { background: var(--open); border-color: var(--open); color: #fff; }
+.tabs { display: flex; gap: 16px; }
+.tabs a { color: var(--muted); }
+.tabs a.active { color: var(--fg); font-weight: 600; }
+.notice { padding: 12px 16px; border-radius: 8px; margin-bottom: 16px; border: 1px solid var(--warn-border); background: var(--warn-bg); overflow-wrap: anywhere; }
+.notice.error { border-color: var(--err-border); background: var(--err-bg); }
+.notice ul { margin: 8px 0 0; padding-left: 20px; }
+.pager { display: flex; justify-content: center; align-items: center; gap: 12px; margin-top: 16px; }
+.pager .disabled { color: var(--muted); opacity: .6; }
+.layout { display: grid; grid-template-columns: minmax(0, 1fr) 240px; gap: 24px; }
+@media (max-width: 760px) { .layout { grid-template-columns: minmax(0, 1fr); } }
+aside section { padding-bottom: 12px; margin-bottom: 12px; border-bottom: 1px solid var(--border); }
+aside h3 { font-size: 12px; color: var(--muted); margin: 0 0 6px; font-weight: 600; }
+aside ul { list-style: none; margin: 0; padding: 0; }
+.timeline { position: relative; }
+.timeline > .item { margin-bottom: 16px; }
+.event { padding: 4px 16px; color: var(--muted); font-size: 14px; overflow-wrap: anywhere; }
+.event strong { color: var(--fg); }
+.event del { color: var(--muted); }
+.markdown > :first-child { margin-top: 0; } .markdown > :last-child { margin-bottom: 0; }
+.markdown pre { background: var(--code-bg); padding: 12px; border-radius: 6px; overflow-x: auto; }
+.markdown code { background: var(--code-bg); padding: 1px 4px; border-radius: 4px; }
+.markdown pre code { background: none; padding: 0; }
+.markdown img { max-width: 100%; }
+.markdown blockquote { margin: 0; padding: 0 12px; color: var(--muted); border-left: 3px solid var(--border); }
+.markdown table { border-collapse: collapse; display: block; overflow-x: auto; }
+.markdown td, .markdown th { border: 1px solid var(--border); padding: 4px 10px; }
+pre.plain { white-space: pre-wrap; margin: 0; }
+details.history { margin-top: 12px; font-size: 14px; }
+details.history summary { cursor: pointer; color: var(--muted); }
+details.history .version { border-left: 3px solid var(--border); padding: 4px 12px; margin: 8px 0; }
+.clone { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; margin: 16px 0; }
+.clone code { background: var(--card); border: 1px solid var(--border); border-radius: 6px; padding: 6px 10px;
+  overflow-wrap: anywhere; flex: 1; min-width: 0; }
+.empty { padding: 32px 16px; text-align: center; color: var(--muted); }
+footer { text-align: center; color: var(--muted); font-size: 12px; padding: 24px 0; }
+`;

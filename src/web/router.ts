@@ -1,0 +1,104 @@
+// Maps decoded path segments to a route. Repository names contain `/`, so a
+// path like /group/app/bugs/abc is read from the end: the longest prefix that
+// names an existing repository wins (a repository called "x/bugs" shadows the
+// bug list of "x"). When no prefix exists, the most specific reading is kept
+// so the handler can answer "repository not found" for the right name.
+
+import { checkRepoName } from '../git/repo-path.js';
+
+export type Route =
+  | { kind: 'index' }
+  | { kind: 'healthz' }
+  | { kind: 'metrics' }
+  | { kind: 'git'; repo: string; path: string }
+  | { kind: 'repo'; repo: string }
+  | { kind: 'bugs'; repo: string }
+  | { kind: 'bug'; repo: string; id: string }
+  | { kind: 'api-repos' }
+  | { kind: 'api-repo'; repo: string }
+  | { kind: 'api-bugs'; repo: string }
+  | { kind: 'api-bug'; repo: string; id: string }
+  | { kind: 'not-found' };
+
+/** Route patterns for metrics and logs: bounded, never the raw path. */
+export const ROUTE_PATTERNS: Record<Route['kind'], string> = {
+  index: '/',
+  healthz: '/-/healthz',
+  metrics: '/-/metrics',
+  git: '/{repo}.git/*',
+  repo: '/{repo}',
+  bugs: '/{repo}/bugs',
+  bug: '/{repo}/bugs/{id}',
+  'api-repos': '/api/v1/repos',
+  'api-repo': '/api/v1/repos/{repo}',
+  'api-bugs': '/api/v1/repos/{repo}/bugs',
+  'api-bug': '/api/v1/repos/{repo}/bugs/{id}',
+  'not-found': 'unmatched',
+};
+
+type Tail = { kind: 'repo' } | { kind: 'bugs' } | { kind: 'bug'; id: string };
+type Exists = (repo: string) => Promise<boolean>;
+
+function isValidName(name: string): boolean {
+  try {
+    checkRepoName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Splits segments into a repository name and what follows it. Candidates are
+ * tried longest name first; invalid names are never looked up on disk. With no
+ * valid candidate at all, the most specific one is returned and its name is
+ * rejected later with a 400.
+ */
+async function splitRepo(segs: string[], exists: Exists): Promise<{ repo: string; tail: Tail } | undefined> {
+  const n = segs.length;
+  if (n === 0) return undefined;
+  const candidates: { repo: string; tail: Tail }[] = [{ repo: segs.join('/'), tail: { kind: 'repo' } }];
+  if (n >= 2 && segs[n - 1] === 'bugs') candidates.push({ repo: segs.slice(0, -1).join('/'), tail: { kind: 'bugs' } });
+  if (n >= 3 && segs[n - 2] === 'bugs') {
+    candidates.push({ repo: segs.slice(0, -2).join('/'), tail: { kind: 'bug', id: segs[n - 1] } });
+  }
+  const valid = candidates.filter((c) => isValidName(c.repo));
+  for (const c of valid) if (await exists(c.repo)) return c;
+  return valid.at(-1) ?? candidates.at(-1);
+}
+
+export async function matchRoute(segs: string[], exists: Exists): Promise<Route> {
+  if (segs.length === 0) return { kind: 'index' };
+  if (segs[0] === '-') {
+    if (segs.length === 2 && segs[1] === 'healthz') return { kind: 'healthz' };
+    if (segs.length === 2 && segs[1] === 'metrics') return { kind: 'metrics' };
+    return { kind: 'not-found' };
+  }
+
+  if (segs[0] === 'api' && segs[1] === 'v1') {
+    if (segs[2] !== 'repos') return { kind: 'not-found' };
+    if (segs.length === 3) return { kind: 'api-repos' };
+    const split = await splitRepo(segs.slice(3), exists);
+    if (!split) return { kind: 'not-found' };
+    const { repo, tail } = split;
+    if (tail.kind === 'repo') return { kind: 'api-repo', repo };
+    if (tail.kind === 'bugs') return { kind: 'api-bugs', repo };
+    return { kind: 'api-bug', repo, id: tail.id };
+  }
+
+  // Repository name segments never end in ".git", so the first one that does
+  // ends the name of a repository served over git smart HTTP.
+  const gitAt = segs.findIndex((s) => s.toLowerCase().endsWith('.git'));
+  if (gitAt !== -1) {
+    const repo = [...segs.slice(0, gitAt), segs[gitAt].slice(0, -4)].join('/');
+    const rest = segs.slice(gitAt + 1);
+    return { kind: 'git', repo, path: rest.length ? '/' + rest.join('/') : '' };
+  }
+
+  const split = await splitRepo(segs, exists);
+  if (!split) return { kind: 'not-found' };
+  const { repo, tail } = split;
+  if (tail.kind === 'repo') return { kind: 'repo', repo };
+  if (tail.kind === 'bugs') return { kind: 'bugs', repo };
+  return { kind: 'bug', repo, id: tail.id };
+}

@@ -1,0 +1,76 @@
+// A repository's worker: builds the bug cache once (the `open` request) and
+// answers every later request from memory. Runs under piscina, one thread per
+// repository; every reply is a WorkerResult, so nothing throws across the
+// boundary and a rejected task always means the thread itself failed.
+
+import { performance } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
+import { workerData } from 'piscina';
+import { toWire } from '../src/errors.js';
+import { openGitStore } from '../src/git/open.js';
+import { loadRepository } from '../src/gitbug/load.js';
+import { RepoIndex } from '../src/cache/repo-index.js';
+import type { CacheStats, Handlers, WorkerConfig, WorkerRequest, WorkerResult } from '../src/cache/protocol.js';
+
+const config = workerData as WorkerConfig;
+
+interface Built {
+  index: RepoIndex;
+  buildMs: number;
+}
+
+let building: Promise<Built> | undefined;
+
+async function build(): Promise<Built> {
+  const started = performance.now();
+  const store = openGitStore(config.repoPath, config.backend);
+  try {
+    const repo = await loadRepository(store);
+    return { index: new RepoIndex(repo), buildMs: performance.now() - started };
+  } finally {
+    await store.close();
+  }
+}
+
+function built(): Promise<Built> {
+  building ??= build();
+  return building;
+}
+
+function stats(b: Built): CacheStats {
+  return {
+    bugs: b.index.bugCount,
+    identities: b.index.identityCount,
+    damaged: b.index.damaged.length,
+    buildMs: b.buildMs,
+    heapUsedBytes: getHeapStatistics().used_heap_size,
+  };
+}
+
+const handlers: Handlers = {
+  open: async () => stats(await built()),
+  stats: async () => stats(await built()),
+  list: async (req) => (await built()).index.list(req),
+  bug: async (req) => (await built()).index.bug(req.prefix),
+  identity: async (req) => (await built()).index.identity(req.prefix),
+  fault: async (req) => {
+    if (!config.allowFaults) throw new Error('fault injection is disabled');
+    const b = await built();
+    if (req.fault === 'crash') setImmediate(() => process.exit(70));
+    if (req.fault === 'oom') {
+      const hog: number[][] = [];
+      for (;;) hog.push(new Array(1 << 16).fill(hog.length));
+    }
+    await new Promise((resolve) => setTimeout(resolve, req.ms ?? 500));
+    return stats(b);
+  },
+};
+
+export default async function handle(req: WorkerRequest): Promise<WorkerResult> {
+  try {
+    const handler = handlers[req.kind] as (r: WorkerRequest) => unknown;
+    return { ok: true, value: (await handler(req)) as never };
+  } catch (err) {
+    return { ok: false, error: toWire(err) };
+  }
+}
