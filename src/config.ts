@@ -5,6 +5,7 @@
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { DEFAULT_MAX_WORKERS } from './cache/manager.js';
 import { UsageError, parseArgs, stringFlag } from './commands/args.js';
 
 export type CacheMode = 'warm' | 'per-request';
@@ -28,9 +29,8 @@ export const DEFAULTS = {
   data: './data',
   listen: '127.0.0.1:23232',
   idleTimeout: '10m',
-  // Each live worker holds one repository's cache (tens to hundreds of MiB for
-  // large repositories); 32 fits comfortably in 24 GiB with 2 cores serving.
-  maxWorkers: 32,
+  // The cache manager's own default, sized for 2 cores and 24 GiB.
+  maxWorkers: DEFAULT_MAX_WORKERS,
   cache: 'warm' as CacheMode,
   logLevel: 'info',
 };

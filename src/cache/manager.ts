@@ -195,7 +195,7 @@ export class GitBugCacheManager {
   }
 
   private open(repo: string, path: string): Entry {
-    this.makeRoom();
+    this.makeRoom(1);
     const stamp = refStamp(path);
     const entry = new Entry(repo, path, this.spawn(path), stamp);
     this.entries.set(repo, entry);
@@ -241,20 +241,18 @@ export class GitBugCacheManager {
     return pool;
   }
 
-  /** At the bound, closes the least recently used worker, idle ones first. */
-  private makeRoom(): void {
-    while (this.entries.size >= this.opts.maxWorkers) {
-      let victim: Entry | undefined;
-      for (const e of this.entries.values()) {
-        if (e.inFlight === 0) {
-          victim = e;
-          break;
-        }
-      }
-      victim ??= this.entries.values().next().value!;
+  /**
+   * At the bound, closes least recently used idle workers. Busy ones are never
+   * taken from under their calls: while every worker is busy the pool may run
+   * over the bound, and shrinks back as soon as one goes idle.
+   */
+  private makeRoom(reserve: number): void {
+    for (const e of [...this.entries.values()]) {
+      if (this.entries.size + reserve <= this.opts.maxWorkers) return;
+      if (e.inFlight > 0) continue;
       this.metrics.evictions.inc();
-      this.log.info({ repo: victim.name }, 'cache evicted');
-      this.retire(victim, 'evicted');
+      this.log.info({ repo: e.name }, 'cache evicted');
+      this.retire(e, 'evicted');
     }
   }
 
@@ -273,7 +271,10 @@ export class GitBugCacheManager {
     this.inFlight--;
     if (entry.inFlight > 0) return;
     if (entry.ending) this.destroy(entry);
-    else this.armIdleTimer(entry);
+    else {
+      this.armIdleTimer(entry);
+      if (this.entries.size > this.opts.maxWorkers) this.makeRoom(0);
+    }
   }
 
   private armIdleTimer(entry: Entry): void {

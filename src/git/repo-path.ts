@@ -103,7 +103,9 @@ async function mtimeMs(file: string): Promise<number> {
 async function refsUpdatedAt(dir: string): Promise<number> {
   let newest = Math.max(await mtimeMs(path.join(dir, 'HEAD')), await mtimeMs(path.join(dir, 'packed-refs')));
   const walk = async (folder: string, depth: number): Promise<void> => {
-    newest = Math.max(newest, await mtimeMs(folder));
+    // Read before comparing: `max(newest, await x)` would use a stale `newest` across parallel walks.
+    const t = await mtimeMs(folder);
+    newest = Math.max(newest, t);
     if (depth > 6) return;
     let entries;
     try {

@@ -23,7 +23,7 @@ const defaultLinkOpen =
   md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
 md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
   const token = tokens[idx];
-  const href = token.attrGet('href') ?? '';
+  const href = String(token.attrGet('href') ?? '');
   // data: URLs are allowed for images only, never as link targets.
   if (/^\s*data:/i.test(href)) token.attrSet('href', '#');
   token.attrSet('rel', 'nofollow noopener noreferrer ugc');

@@ -1,0 +1,77 @@
+// `/{repo}/bugs/{id}`: title, status, author, labels, participants and the
+// timeline: comments (Markdown, with edit history), title, label and status
+// changes, each with its author and time.
+
+import { humanId } from '../../gitbug/id.js';
+import type { Bug, CommentVersion, Person, TimelineItem } from '../../gitbug/types.js';
+import { html, queryString, repoPath, type SafeHtml } from '../html.js';
+import { renderMarkdown } from '../markdown.js';
+import { timeTag } from '../time.js';
+import { labelPill, labelPills, personName, plural, statusBadge } from './components.js';
+import { layout } from './layout.js';
+
+function knownNames(bug: Bug): Map<string, string> {
+  const names = new Map<string, string>();
+  const see = (p: Person) => {
+    if (p.name && !names.has(p.id)) names.set(p.id, p.name);
+  };
+  see(bug.author);
+  for (const c of bug.comments) see(c.author);
+  for (const t of bug.timeline) {
+    see(t.author);
+    if (t.type === 'create' || t.type === 'comment') t.history.forEach((h) => see(h.author));
+  }
+  return names;
+}
+
+function history(versions: readonly CommentVersion[]): SafeHtml {
+  const edits = versions.length - 1;
+  return html`<details class="history"><summary>edited ${plural(edits, 'time')} — show history</summary>${versions.map(
+    (v, i) => html`<div class="version"><div class="muted small">${i === 0 ? 'original' : `edit ${i}`} by ${personName(v.author)} ${timeTag(v.at)}</div>
+<div class="markdown">${renderMarkdown(v.message)}</div></div>`,
+  )}</details>`;
+}
+
+function item(t: TimelineItem): SafeHtml {
+  switch (t.type) {
+    case 'create':
+    case 'comment':
+      return html`<div class="item card" id="c-${humanId(t.id)}">
+<div class="head">${personName(t.author)} <span class="muted">${t.type === 'create' ? 'opened this bug' : 'commented'} ${timeTag(t.at)}</span>${
+        t.edited ? html` <span class="muted small">· edited</span>` : ''
+      }</div>
+<div class="body"><div class="markdown">${t.message.trim() ? renderMarkdown(t.message) : html`<p class="muted"><em>No description provided.</em></p>`}</div>
+${t.edited && t.history.length > 1 ? history(t.history) : ''}</div></div>`;
+    case 'title':
+      return html`<div class="item event">✏️ ${personName(t.author)} changed the title from <del>${t.was}</del> to <strong>${t.title}</strong> ${timeTag(t.at)}</div>`;
+    case 'status':
+      return html`<div class="item event">${t.status === 'closed' ? '✔' : '↺'} ${personName(t.author)} ${
+        t.status === 'closed' ? 'closed this bug' : 'reopened this bug'
+      } ${timeTag(t.at)}</div>`;
+    case 'labels': {
+      const added = t.added.length ? html`added ${labelPills(t.added)}` : '';
+      const removed = t.removed.length ? html`${t.added.length ? ' and ' : ''}removed ${t.removed.map(labelPill)}` : '';
+      return html`<div class="item event">🏷 ${personName(t.author)} ${added}${removed} ${timeTag(t.at)}</div>`;
+    }
+  }
+}
+
+export function bugPage(repo: string, bug: Bug): string {
+  const names = knownNames(bug);
+  const list = `${repoPath(repo)}/bugs`;
+  const comments = bug.comments.length;
+  const body = html`<p class="small"><a href="${list}">← Bugs</a></p>
+<h1>${bug.title} <span class="id mono" title="${bug.id}">${humanId(bug.id)}</span></h1>
+<p>${statusBadge(bug.status)} ${personName(bug.author)} <span class="muted">opened this bug ${timeTag(bug.createdAt)} · ${plural(comments, 'comment')}</span></p>
+<div class="layout">
+  <div class="timeline">${bug.timeline.map(item)}</div>
+  <aside>
+    <section><h3>Labels</h3>${bug.labels.length ? bug.labels.map((l) => html`<a href="${list + queryString({ q: `label:${/[\s:"']/.test(l) ? JSON.stringify(l) : l}` })}">${labelPill(l)}</a>`) : html`<span class="muted small">None yet</span>`}</section>
+    <section><h3>${plural(bug.participants.length, 'participant')}</h3><ul>${bug.participants.map(
+      (id) => html`<li title="${id}">${names.get(id) ?? humanId(id)}</li>`,
+    )}</ul></section>
+    <section><h3>Id</h3><code class="small" style="overflow-wrap:anywhere">${bug.id}</code></section>
+  </aside>
+</div>`;
+  return layout({ title: `${bug.title} · ${repo}`, repo, body });
+}

@@ -1,0 +1,227 @@
+// bugserve's HTTP server: routes requests to pages, the JSON API, git smart
+// HTTP, health and metrics; one log line and one histogram sample per
+// request; graceful shutdown.
+
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { GitBugCacheManager, type CacheOptions } from '../cache/manager.js';
+import { NotFoundError } from '../errors.js';
+import type { CacheMode } from '../config.js';
+import { checkRepoName, repoExists } from '../git/repo-path.js';
+import { startHookListener } from '../hooks/listener.js';
+import { apiBug, apiBugs, apiRepo, apiRepos, sendApiError } from './api.js';
+import type { WebContext } from './context.js';
+import { errorBody, httpStatus, isServerFault, MethodNotAllowedError } from './errors.js';
+import { handleGitHttp } from './git-http.js';
+import { repoPath } from './html.js';
+import { createLogger } from './logger.js';
+import { createHttpMetrics } from './metrics.js';
+import { parseTarget } from './request.js';
+import { redirect, sendJson, sendText } from './respond.js';
+import { ROUTE_PATTERNS, matchRoute, type Route } from './router.js';
+import { bugListRoute, bugRoute, indexRoute, repoRoute, sendErrorPage } from './site.js';
+
+export interface ServerConfig {
+  dataDir: string;
+  /** default DATA/repos */
+  reposDir?: string;
+  host: string;
+  /** 0 picks a free port */
+  port: number;
+  idleTimeoutMs: number;
+  maxWorkers: number;
+  cacheMode: CacheMode;
+  pushToken: string | undefined;
+  logLevel?: string;
+  logger?: Logger;
+  /** how long shutdown waits for requests in flight before cutting connections */
+  shutdownGraceMs?: number;
+  /** extra cache manager options (tests: allowFaults, closeTimeoutMs) */
+  cache?: Partial<CacheOptions>;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  cache: GitBugCacheManager;
+  registry: Registry;
+  close(): Promise<void>;
+}
+
+const READ_METHODS = ['GET', 'HEAD'];
+const REF_PREFIXES = ['refs/bugs/', 'refs/identities/'];
+
+function hasRepo(route: Route): route is Extract<Route, { repo: string }> {
+  return 'repo' in route;
+}
+
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const log = config.logger ?? createLogger(config.logLevel);
+  const dataDir = path.resolve(config.dataDir);
+  const reposDir = path.resolve(config.reposDir ?? path.join(dataDir, 'repos'));
+  await mkdir(reposDir, { recursive: true });
+
+  const registry = new Registry();
+  const metrics = createHttpMetrics(registry);
+  const cache = new GitBugCacheManager({
+    reposDir,
+    idleTimeoutMs: config.idleTimeoutMs,
+    maxWorkers: config.maxWorkers,
+    mode: config.cacheMode,
+    logger: log,
+    registry,
+    ...config.cache,
+  });
+
+  // Pushes tell us which refs moved; only bug and identity refs matter to the cache.
+  let hooks: { close(): Promise<void> } | undefined;
+  try {
+    hooks = await startHookListener(dataDir, (repo: string, refs: string[]) => {
+      if (refs.length === 0 || refs.some((r: string) => REF_PREFIXES.some((p) => r.startsWith(p)))) {
+        cache.invalidateCache(repo, 'hook');
+      }
+    });
+  } catch (err) {
+    // The cache still notices changed refs on its own before answering.
+    log.warn({ err: (err as Error).message }, 'hook listener did not start; pushes are noticed by the refs check only');
+  }
+
+  let closing = false;
+  let active = 0;
+  // fallbackHost is set once the port is known.
+  const ctx: WebContext = { reposDir, cache, fallbackHost: '' };
+  const exists = (name: string) => repoExists(reposDir, name);
+
+  async function dispatch(req: IncomingMessage, res: ServerResponse, route: Route, target: ReturnType<typeof parseTarget>) {
+    if (route.kind === 'git') {
+      checkRepoName(route.repo);
+      // A browser visiting the clone URL gets the repository page.
+      if (route.path === '' && req.method === 'GET') return redirect(res, repoPath(route.repo));
+      return handleGitHttp(req, res, {
+        reposDir,
+        repoName: route.repo,
+        path: route.path,
+        pushToken: config.pushToken,
+        onRepoCreated: (name: string) => log.info({ repo: name }, 'repository created by push'),
+      });
+    }
+    if (!READ_METHODS.includes(req.method ?? '')) throw new MethodNotAllowedError(req.method ?? '', READ_METHODS);
+    switch (route.kind) {
+      case 'index':
+        return indexRoute(ctx, res);
+      case 'healthz':
+        return sendJson(res, closing ? 503 : 200, { status: closing ? 'shutting-down' : 'ok' });
+      case 'metrics':
+        return sendText(res, 200, registry.contentType, await registry.metrics());
+      case 'repo':
+        return repoRoute(ctx, req, res, route.repo);
+      case 'bugs':
+        return bugListRoute(ctx, res, target, route.repo);
+      case 'bug':
+        return bugRoute(ctx, res, route.repo, route.id);
+      case 'api-repos':
+        return apiRepos(ctx, res);
+      case 'api-repo':
+        return apiRepo(ctx, res, route.repo);
+      case 'api-bugs':
+        return apiBugs(ctx, res, target, route.repo);
+      case 'api-bug':
+        return apiBug(ctx, res, route.repo, route.id);
+      case 'not-found':
+        throw new NotFoundError('page', '/' + target.segments.join('/'));
+    }
+  }
+
+  async function fail(req: IncomingMessage, res: ServerResponse, route: Route | undefined, err: unknown) {
+    const status = httpStatus(err);
+    if (isServerFault(err)) log.error({ err, url: req.url?.slice(0, 512) }, 'request failed');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (err instanceof MethodNotAllowedError) res.setHeader('Allow', err.allow.join(', '));
+    if (status === 503) res.setHeader('Retry-After', '1');
+    if (route?.kind === 'git') {
+      sendText(res, status, 'text/plain; charset=utf-8', errorBody(err).error.message + '\n');
+    } else if (route ? route.kind.startsWith('api') : (req.url ?? '').startsWith('/api/')) {
+      sendApiError(res, err);
+    } else {
+      const repo = route && hasRepo(route) && (await exists(route.repo)) ? route.repo : undefined;
+      await sendErrorPage(ctx, res, err, repo);
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    let pattern = 'invalid';
+    active++;
+    res.once('close', () => {
+      active--;
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      metrics.observe(req.method ?? '', pattern, res.statusCode, ms / 1000);
+      log.info(
+        { method: req.method, route: pattern, status: res.statusCode, ms: Math.round(ms * 10) / 10, ...(res.writableFinished ? {} : { aborted: true }) },
+        'request',
+      );
+    });
+    // While shutting down, finish this request and then let the connection go.
+    if (closing) res.setHeader('Connection', 'close');
+    let route: Route | undefined;
+    try {
+      const target = parseTarget(req.url);
+      route = await matchRoute(target.segments, exists);
+      pattern = ROUTE_PATTERNS[route.kind];
+      await dispatch(req, res, route, target);
+    } catch (err) {
+      await fail(req, res, route, err).catch((e: unknown) => {
+        log.error({ err: e }, 'error page failed');
+        res.destroy();
+      });
+    }
+  }
+
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `http://${host}:${addr.port}`;
+  ctx.fallbackHost = `${host}:${addr.port}`;
+  log.info({ url, reposDir, cache: config.cacheMode }, 'bugserve listening');
+
+  let closed: Promise<void> | undefined;
+  const grace = config.shutdownGraceMs ?? 10_000;
+  async function shutdown(): Promise<void> {
+    closing = true;
+    log.info({ inFlight: active }, 'shutting down');
+    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const deadline = Date.now() + grace;
+    while (active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (active > 0) log.warn({ inFlight: active }, 'cutting requests still in flight');
+    server.closeAllConnections();
+    await serverClosed;
+    await hooks?.close().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'hook listener close failed'));
+    await cache.close();
+    log.info('stopped');
+  }
+
+  return {
+    url,
+    port: addr.port,
+    cache,
+    registry,
+    close: () => (closed ??= shutdown()),
+  };
+}

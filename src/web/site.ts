@@ -1,0 +1,81 @@
+// The HTML pages' route handlers: read the request, ask the repository folder
+// or the cache, render a page. Errors become pages in sendErrorPage.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AmbiguousIdError, BugserveError, DamagedDataError, NotFoundError } from '../errors.js';
+import { listRepos, repoDir, repoSummary } from '../git/repo-path.js';
+import { httpStatus } from './errors.js';
+import type { WebContext } from './context.js';
+import { repoPath } from './html.js';
+import { bugListPage } from './pages/bug-list.js';
+import { bugPage } from './pages/bug.js';
+import { ambiguousPage, errorPage, type Candidate } from './pages/error.js';
+import { indexPage } from './pages/index.js';
+import { repoPage } from './pages/repo.js';
+import { readReadme } from './readme.js';
+import { readCount, readQ, type Target } from './request.js';
+import { publicHost, sendHtml } from './respond.js';
+
+export const PAGE_SIZE = 25;
+const MAX_PAGE = 1_000_000;
+
+export async function indexRoute(ctx: WebContext, res: ServerResponse): Promise<void> {
+  sendHtml(res, 200, indexPage(await listRepos(ctx.reposDir)));
+}
+
+export async function repoRoute(ctx: WebContext, req: IncomingMessage, res: ServerResponse, repo: string): Promise<void> {
+  const summary = await repoSummary(ctx.reposDir, repo);
+  if (!summary) throw new NotFoundError('repository', repo);
+  const readme = await readReadme(repoDir(ctx.reposDir, repo));
+  const cloneUrl = `http://${publicHost(req, ctx.fallbackHost)}${repoPath(repo)}.git`;
+  sendHtml(res, 200, repoPage(summary, cloneUrl, readme));
+}
+
+export async function bugListRoute(ctx: WebContext, res: ServerResponse, target: Target, repo: string): Promise<void> {
+  const q = readQ(target);
+  const page = readCount(target, 'page', 1, MAX_PAGE);
+  const reply = await ctx.cache.call<'list'>(repo, { kind: 'list', q, page, perPage: PAGE_SIZE });
+  sendHtml(res, 200, bugListPage({ repo, q, reply }));
+}
+
+export async function bugRoute(ctx: WebContext, res: ServerResponse, repo: string, id: string): Promise<void> {
+  const bug = await ctx.cache.call<'bug'>(repo, { kind: 'bug', prefix: id });
+  sendHtml(res, 200, bugPage(repo, bug));
+}
+
+/** The matches of an ambiguous prefix, with titles when the cache can give them. */
+async function candidates(ctx: WebContext, repo: string, ids: readonly string[]): Promise<Candidate[]> {
+  return Promise.all(
+    ids.slice(0, 20).map(async (id) => {
+      try {
+        const b = await ctx.cache.call<'bug'>(repo, { kind: 'bug', prefix: id });
+        return { id, title: b.title, status: b.status };
+      } catch {
+        return { id };
+      }
+    }),
+  );
+}
+
+function describe(err: unknown, status: number): string {
+  if (err instanceof NotFoundError && err.what === 'page') return `There is no page at ${err.key}.`;
+  if (err instanceof NotFoundError) return `No ${err.what} "${err.key}" here.`;
+  if (err instanceof DamagedDataError) return `This repository's bug data is damaged and cannot be read: ${err.message}`;
+  if (err instanceof BugserveError) return err.message;
+  return 'The server failed to answer this request. The problem has been logged.';
+}
+
+/** `repo`: the existing repository the page belongs to, for its breadcrumbs and back link. */
+export async function sendErrorPage(
+  ctx: WebContext,
+  res: ServerResponse,
+  err: unknown,
+  repo: string | undefined,
+): Promise<void> {
+  const status = httpStatus(err);
+  if (err instanceof AmbiguousIdError && repo) {
+    sendHtml(res, status, ambiguousPage(repo, err.prefix, await candidates(ctx, repo, err.candidates)));
+    return;
+  }
+  sendHtml(res, status, errorPage(status, describe(err, status), repo));
+}
