@@ -6,6 +6,7 @@ import { spawn, execFile, type ChildProcessWithoutNullStreams } from 'node:child
 import { BadRequestError, UnavailableError } from '../errors.js';
 import { GitObjectError, type CommitInfo, type GitStore, type TreeEntry } from './store.js';
 import { isFullOid, parseCommit, parseTree } from './parse-objects.js';
+import { readReachable, type ObjectMap } from './reachable.js';
 
 type Kind = 'commit' | 'tree' | 'blob';
 
@@ -225,6 +226,11 @@ export class CatFileStore implements GitStore {
 
   readCommit(oid: string): Promise<CommitInfo> {
     return this.read(oid, 'commit') as Promise<CommitInfo>;
+  }
+
+  readReachable(tips: string[]): Promise<ObjectMap> {
+    if (this.closed) throw new UnavailableError(`the git store of ${this.repoPath} is closed`);
+    return readReachable(this.repoPath, tips);
   }
 
   readTree(oid: string): Promise<TreeEntry[]> {

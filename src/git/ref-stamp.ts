@@ -16,14 +16,14 @@ const WATCHED = ['refs/bugs', 'refs/identities', 'packed-refs', 'reftable/tables
  * Kernels without fine-grained timestamps stamp files from a clock that ticks
  * every few milliseconds, so two updates within one tick can leave the same
  * mtime. A stamp taken while a watched mtime is that fresh is "racy" (as git
- * calls it): it gets a unique suffix, so the caller sees a change and re-reads,
- * until the repository has been quiet for longer than the tick.
+ * calls it) and says so: once the repository has been quiet for longer than
+ * the tick the suffix goes, the stamp differs, and the caller re-reads once,
+ * catching any update the coarse clock hid. Within the window equal stamps
+ * stay equal, so callers do not rebuild on every request.
  */
 const RACY_WINDOW_NS = 25_000_000n;
 /** Filesystems that keep whole seconds only (FAT keeps two). */
 const COARSE_RACY_WINDOW_NS = 2_000_000_000n;
-
-let racyCounter = 0;
 
 export function refStamp(repoPath: string): string {
   const nowNs = BigInt(Date.now()) * 1_000_000n;
@@ -41,5 +41,5 @@ export function refStamp(repoPath: string): string {
     if (newest > nowNs - window) racy = true;
   }
   const stamp = parts.join('|');
-  return racy ? `${stamp}~racy${++racyCounter}` : stamp;
+  return racy ? `${stamp}~racy` : stamp;
 }

@@ -1,3 +1,5 @@
+import type { ObjectMap } from './reachable.js';
+
 // The narrow view of a bare repository that the git-bug reader needs. Two
 // backends implement it (isomorphic-git and a long-lived `git cat-file
 // --batch`), so they can be measured against each other.
@@ -21,6 +23,11 @@ export interface GitStore {
   readCommit(oid: string): Promise<CommitInfo>;
   readTree(oid: string): Promise<TreeEntry[]>;
   readBlob(oid: string): Promise<Buffer>;
+  /**
+   * Optional bulk read of everything reachable from `tips`, in one stream. A
+   * reader uses it first and falls back to single reads for what it lacks.
+   */
+  readReachable?(tips: string[]): Promise<ObjectMap>;
   /** Releases processes and file handles. */
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@
 // damaged entity is reported with its reason and the others load normally.
 
 import { UnsupportedFormatError } from '../errors.js';
+import type { ObjectMap } from '../git/reachable.js';
 import { GitObjectError, type GitStore } from '../git/store.js';
 import { orderPacks, type PackCommit } from './dag.js';
 import { FormatError, UnsupportedVersion } from './format-error.js';
@@ -101,9 +102,32 @@ function idFromRef(ref: string, prefix: string): string {
   return ref.slice(prefix.length);
 }
 
-export async function loadRepository(store: GitStore, opts: LoadOptions = {}): Promise<LoadedRepository> {
+/**
+ * Serves reads from one bulk read of every reachable object when the store
+ * offers it; single reads fill what it lacks (and find what is damaged).
+ */
+async function prefetched(store: GitStore, tips: string[]): Promise<GitStore> {
+  if (!store.readReachable || tips.length === 0) return store;
+  let objects: ObjectMap;
+  try {
+    objects = await store.readReachable(tips);
+  } catch {
+    // A missing object stops the bulk read; per-object reads pin it on its entity.
+    return store;
+  }
+  return {
+    listRefs: (prefix) => store.listRefs(prefix),
+    readCommit: async (oid) => objects.commits.get(oid) ?? store.readCommit(oid),
+    readTree: async (oid) => objects.trees.get(oid) ?? store.readTree(oid),
+    readBlob: async (oid) => objects.blobs.get(oid) ?? store.readBlob(oid),
+    close: () => store.close(),
+  };
+}
+
+export async function loadRepository(gitStore: GitStore, opts: LoadOptions = {}): Promise<LoadedRepository> {
   const concurrency = opts.concurrency ?? 256;
-  const [bugRefs, identityRefs] = await Promise.all([store.listRefs(BUGS_PREFIX), store.listRefs(IDENTITIES_PREFIX)]);
+  const [bugRefs, identityRefs] = await Promise.all([gitStore.listRefs(BUGS_PREFIX), gitStore.listRefs(IDENTITIES_PREFIX)]);
+  const store = await prefetched(gitStore, [...new Set([...bugRefs.values(), ...identityRefs.values()])]);
 
   const identities = new Map<string, Identity>();
   const damagedIdentities: DamagedBug[] = [];

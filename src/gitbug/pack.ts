@@ -65,6 +65,8 @@ export function decodePack(blob: Uint8Array): DecodedPack {
   const authorId = pack.author?.id;
   if (typeof authorId !== 'string' || authorId === '') throw new FormatError('the operation pack has no author');
   if (!isId(authorId)) throw new FormatError(`the operation pack's author id "${authorId}" is not a valid id`);
+  // A merge commit's pack is written by Go with a nil list: "ops":null.
+  if (pack.ops === null) return { id: deriveId(blob), authorId, ops: [] };
   if (!Array.isArray(pack.ops)) throw new FormatError('the operation pack has no "ops" list');
   const raws = rawArrayMember(blob, 'ops');
   if (!raws || raws.length !== pack.ops.length) throw new FormatError('cannot delimit the operations in the pack');

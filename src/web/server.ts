@@ -54,6 +54,8 @@ export interface RunningServer {
 
 const READ_METHODS = ['GET', 'HEAD'];
 const REF_PREFIXES = ['refs/bugs/', 'refs/identities/'];
+/** Errors under /api/v1 are JSON even when no API route matched. */
+const API_PATH = /^\/api\/v1(\/|\?|$)/;
 
 function hasRepo(route: Route): route is Extract<Route, { repo: string }> {
   return 'repo' in route;
@@ -147,7 +149,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     if (status === 503) res.setHeader('Retry-After', '1');
     if (route?.kind === 'git') {
       sendText(res, status, 'text/plain; charset=utf-8', errorBody(err).error.message + '\n');
-    } else if (route ? route.kind.startsWith('api') : (req.url ?? '').startsWith('/api/')) {
+    } else if (route?.kind.startsWith('api') || API_PATH.test(req.url ?? '')) {
       sendApiError(res, err);
     } else {
       const repo = route && hasRepo(route) && (await exists(route.repo)) ? route.repo : undefined;

@@ -1,0 +1,166 @@
+// A data folder with the repositories the web suites read, and a real server
+// on 127.0.0.1 over it. Shared by test/integration/web-*.test.ts.
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { pino } from 'pino';
+import { startServer, type RunningServer, type ServerConfig } from '../../src/web/server.js';
+import { corpusAvailable, loadCorpus } from '../helpers/corpus.js';
+import { git, initBare, ops, opId, smallRepo, tempDir, writeBug, writeIdentity, writePack, updateRef, nextClock } from '../helpers/git-bug-writer.js';
+
+export const XSS = '<script>alert(1)</script>';
+
+export interface Fixture {
+  dataDir: string;
+  reposDir: string;
+  remove(): void;
+  /** group/app: the hostile bug and 30 open ones */
+  app: { hostileId: string; openIds: string[] };
+  /** ambig: a 1-character prefix shared by several bugs */
+  ambig: { prefix: string; matches: string[] };
+  /** damaged: 2 good bugs, 1 whose ops are not JSON */
+  damaged: { goodIds: string[]; badId: string };
+  corpus: boolean;
+}
+
+/** Commits README.md to the default branch of a bare repository. */
+function commitReadme(repo: string, text: string): void {
+  const blob = git(repo, ['hash-object', '-w', '--stdin'], text);
+  const tree = git(repo, ['mktree'], `100644 blob ${blob}\tREADME.md\n`);
+  const commit = execFileSync('git', ['--git-dir', repo, 'commit-tree', tree, '-m', 'readme'], {
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' },
+  }).trim();
+  const head = git(repo, ['symbolic-ref', 'HEAD']);
+  git(repo, ['update-ref', head, commit]);
+}
+
+export function buildFixture(withCorpus = corpusAvailable): Fixture {
+  const tmp = tempDir('bugserve-web-');
+  const dataDir = tmp.path;
+  const reposDir = `${dataDir}/repos`;
+  mkdirSync(reposDir, { recursive: true });
+
+  // group/app: one bug with every kind of event and hostile text, 30 plain open bugs.
+  const app = initBare(`${reposDir}/group/app.git`);
+  writeFileSync(`${app}/description`, `The app ${XSS}\n`);
+  commitReadme(app, `# App readme\n\nHello ${XSS} [x](javascript:alert(1))\n`);
+  const mallory = writeIdentity(app, { name: `Mallory ${XSS}`, login: 'mallory' });
+  const bob = writeIdentity(app, { name: 'Bob Builder', login: 'bob' });
+  const create = ops.create(`Crash ${XSS}`, `First **draft** ${XSS}`, 1700000000);
+  const first = writePack(app, { author: mallory, ops: [create], editClock: nextClock(), createClock: nextClock() });
+  const second = writePack(app, {
+    author: bob,
+    ops: [ops.comment(`A comment with [bad](javascript:alert(2)) and \`code\``, 1700000100)],
+    editClock: nextClock(),
+    parents: [first],
+  });
+  const third = writePack(app, {
+    author: mallory,
+    ops: [
+      ops.edit(opId(create), `Edited **text** ${XSS}`, 1700000200),
+      ops.setTitle(`Crash ${XSS} v2`, `Crash ${XSS}`, 1700000300),
+      ops.labels(['bug', `<img src=x onerror=alert(3)>`], [], 1700000400),
+    ],
+    editClock: nextClock(),
+    parents: [second],
+  });
+  const fourth = writePack(app, { author: bob, ops: [ops.status(2, 1700000500)], editClock: nextClock(), parents: [third] });
+  const hostileId = opId(create);
+  updateRef(app, `refs/bugs/${hostileId}`, fourth);
+  const openIds: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    openIds.push(writeBug(app, bob, [[ops.create(`open bug ${String(i).padStart(2, '0')}`, `body ${i}`, 1700001000 + i)]]).id);
+  }
+
+  // ambig: enough bugs that two share a first hex digit.
+  const ambigRepo = smallRepo(`${reposDir}/ambig.git`, 20);
+  const byFirst = new Map<string, string[]>();
+  for (const id of ambigRepo.ids) byFirst.set(id[0], [...(byFirst.get(id[0]) ?? []), id]);
+  const [prefix, matches] = [...byFirst].find(([, ids]) => ids.length > 1)!;
+
+  // damaged: two good bugs and one whose ops blob is not JSON.
+  const dmg = smallRepo(`${reposDir}/damaged.git`, 2);
+  const badCommit = writePack(`${reposDir}/damaged.git`, {
+    author: dmg.author,
+    ops: [],
+    rawOps: '{this is not json',
+    editClock: nextClock(),
+    createClock: nextClock(),
+  });
+  const badId = 'e'.repeat(64);
+  updateRef(`${reposDir}/damaged.git`, `refs/bugs/${badId}`, badCommit);
+
+  // empty: a repository without bugs or commits.
+  initBare(`${reposDir}/empty.git`);
+
+  if (withCorpus) loadCorpus(`${reposDir}/corpus.git`);
+
+  return {
+    dataDir,
+    reposDir,
+    remove: tmp.remove,
+    app: { hostileId, openIds },
+    ambig: { prefix, matches: matches.sort() },
+    damaged: { goodIds: dmg.ids, badId },
+    corpus: withCorpus,
+  };
+}
+
+export function serverConfig(dataDir: string, over: Partial<ServerConfig> = {}): ServerConfig {
+  return {
+    dataDir,
+    host: '127.0.0.1',
+    port: 0,
+    idleTimeoutMs: 60_000,
+    maxWorkers: 4,
+    cacheMode: 'warm',
+    pushToken: undefined,
+    logger: pino({ level: 'silent' }),
+    ...over,
+  };
+}
+
+export function start(dataDir: string, over: Partial<ServerConfig> = {}): Promise<RunningServer> {
+  return startServer(serverConfig(dataDir, over));
+}
+
+export interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A raw HTTP request: the path is sent exactly as given (no client-side normalisation). */
+export function request(base: string, rawPath: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: u.hostname, port: u.port, path: rawPath, method: opts.method ?? 'GET', headers: opts.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export async function getJson<T = any>(base: string, rawPath: string): Promise<{ status: number; json: T }> {
+  const r = await request(base, rawPath);
+  return { status: r.status, json: JSON.parse(r.body) as T };
+}
+
+/** Sum of a metric's samples in the server's registry. */
+export async function metricValue(server: RunningServer, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const all = await server.registry.getMetricsAsJSON();
+  const m = all.find((x) => x.name === name);
+  const values = (m?.values ?? []) as { value: number; labels: Record<string, string | number> }[];
+  return values
+    .filter((v) => Object.entries(labels).every(([k, val]) => String(v.labels[k]) === val))
+    .reduce((s, v) => s + v.value, 0);
+}
