@@ -3,11 +3,11 @@
 
 import { BadRequestError } from '../errors.js';
 import { assignClocks } from './clocks.js';
-import { expectedIdentity, planIdentities } from './identities.js';
-import { commentCount, FEATURES, planBug, type BugPlan, type Feature } from './model.js';
+import { expectedIdentity, planIdentities, type IdentityPlan } from './identities.js';
+import { commentCount, FEATURES, finishExpected, planBug, type BugPlan, type Feature } from './model.js';
 import { Random } from './random.js';
-import type { ExpectedBug, GeneratedRepo, GenerateOptions } from './types.js';
-import { ensureBareRepo, runGit, writeRepository } from './write.js';
+import type { GeneratedRepo, GenerateOptions } from './types.js';
+import { ensureBareRepo, FastImport, runGit, writeBugBlobs, writeBugCommits, writeIdentity } from './write.js';
 
 export const DEFAULT_SEED = 1;
 
@@ -19,40 +19,6 @@ function spread(count: number, n: number): number[] {
   const out: number[] = [];
   for (let j = 0; j < count; j++) out.push(Math.floor(((j + 0.5) * n) / count));
   return out;
-}
-
-function toExpected(plan: BugPlan): ExpectedBug {
-  const s = plan.snapshot;
-  let editClock = 0;
-  let createClock = 0;
-  for (const p of plan.packs) {
-    editClock = Math.max(editClock, p.editClock);
-    createClock = Math.max(createClock, p.createClock);
-  }
-  return {
-    id: plan.id,
-    title: s.title,
-    status: s.status,
-    labels: [...s.labels],
-    authorId: s.authorId,
-    createdAt: s.createdAt,
-    editedAt: s.editedAt,
-    createClock,
-    editClock,
-    comments: s.comments.map((c) => ({ ...c })),
-    participants: [...s.participants],
-    actors: [...s.actors],
-    timeline: [...s.timeline],
-    opCounts: { ...s.opCounts },
-    commits: plan.packs.length,
-    merges: plan.merges.map((m) => ({
-      clock: plan.packs[m.firstIdx].editClock,
-      mergeClock: plan.packs[m.mergeIdx].editClock,
-      firstParentPackId: plan.packs[m.firstIdx].id,
-      secondParentPackId: plan.packs[m.secondIdx].id,
-      firstParentAppliedFirst: m.firstParentAppliedFirst,
-    })),
-  };
 }
 
 export function validateOptions(opts: GenerateOptions): void {
@@ -68,12 +34,11 @@ export function validateOptions(opts: GenerateOptions): void {
   if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffffffff) throw new BadRequestError(`--seed must be between 0 and 4294967295`);
 }
 
-/** Plans everything in memory (no I/O), deterministically from the seed. */
-export function plan(opts: GenerateOptions) {
-  validateOptions(opts);
-  const seed = opts.seed ?? DEFAULT_SEED;
+/** Deterministic from the seed: identities first, then each bug in turn. */
+function* planAll(opts: GenerateOptions, seed: number): Generator<IdentityPlan[] | BugPlan> {
   const rng = new Random(seed);
   const identities = planIdentities(rng.fork(), opts.identities, START, SPAN);
+  yield identities;
   const identityIds = identities.map((i) => i.id);
 
   const n = opts.bugs;
@@ -89,36 +54,57 @@ export function plan(opts: GenerateOptions) {
   });
 
   const bugRng = rng.fork();
-  const bugs: BugPlan[] = [];
   for (let i = 0; i < n; i++) {
     const r = bugRng.fork();
     const createdAt = START + Math.floor((i * SPAN) / Math.max(1, n)) + r.int(0, 3600);
     const comments = big.has(i) ? r.int(500, 800) : commentCount(r, opts.comments);
-    bugs.push(
-      planBug(r, {
-        index: i,
-        identityIds,
-        createdAt,
-        comments,
-        features: new Set(forced.get(i) ?? []),
-        concurrent: concurrentAt.get(i) ?? -1,
-      }),
-    );
+    yield planBug(r, {
+      index: i,
+      identityIds,
+      createdAt,
+      comments,
+      features: new Set(forced.get(i) ?? []),
+      concurrent: concurrentAt.get(i) ?? -1,
+    });
   }
-  assignClocks(bugs, identities);
-  return { seed, identities, bugs };
 }
 
 export async function generate(opts: GenerateOptions): Promise<GeneratedRepo> {
+  validateOptions(opts);
+  const seed = opts.seed ?? DEFAULT_SEED;
   const t0 = performance.now();
-  const { seed, identities, bugs } = plan(opts);
-  const tGit = performance.now();
   await ensureBareRepo(opts.path);
-  const { commits } = await writeRepository(opts.path, identities, bugs);
-  if (opts.packedRefs) await runGit(['--git-dir', opts.path, 'pack-refs', '--all']);
-  const t1 = performance.now();
+  const fi = FastImport.start(opts.path);
+  let identities: IdentityPlan[] = [];
+  const bugs: BugPlan[] = [];
+  let gitMs = 0;
+  try {
+    for (const item of planAll(opts, seed)) {
+      if (Array.isArray(item)) identities = item;
+      else {
+        // blobs go to git while the next bugs are planned
+        writeBugBlobs(fi, item);
+        bugs.push(item);
+        await fi.pace();
+      }
+    }
+    assignClocks(bugs, identities);
+    const zones = identities.map((i) => i.zone);
+    for (const id of identities) writeIdentity(fi, id);
+    for (const bug of bugs) {
+      writeBugCommits(fi, bug, zones);
+      await fi.pace();
+    }
+    const tWait = performance.now();
+    await fi.finish();
+    if (opts.packedRefs) await runGit(['--git-dir', opts.path, 'pack-refs', '--all']);
+    gitMs = performance.now() - tWait;
+  } catch (err) {
+    fi.abort();
+    throw err;
+  }
 
-  const expected = bugs.map(toExpected);
+  const expected = bugs.map(finishExpected);
   return {
     path: opts.path,
     seed,
@@ -127,11 +113,11 @@ export async function generate(opts: GenerateOptions): Promise<GeneratedRepo> {
     stats: {
       bugs: bugs.length,
       identities: identities.length,
-      commits,
+      commits: fi.commits,
       operations: expected.reduce((sum, b) => sum + Object.values(b.opCounts).reduce((a, c) => a + c, 0), 0),
       merges: expected.reduce((sum, b) => sum + b.merges.length, 0),
-      seconds: (t1 - t0) / 1000,
-      gitSeconds: (t1 - tGit) / 1000,
+      seconds: (performance.now() - t0) / 1000,
+      gitSeconds: gitMs / 1000,
     },
   };
 }

@@ -21,7 +21,8 @@ export interface IdentityVersion {
   unixTime: number;
   /** lamport times of the bug clocks when the version was made; null: an old version without clocks */
   times: { create: number; edit: number } | null;
-  nonce: Buffer;
+  /** base64 of 20 random bytes */
+  nonce: string;
   blob?: Buffer;
 }
 
@@ -31,7 +32,7 @@ export interface IdentityPlan {
   zone: string;
   versions: IdentityVersion[];
   /** when the second version (if any) is made: filled in with clock values later */
-  laterVersion?: { at: number; fields: IdentityFields; nonce: Buffer };
+  laterVersion?: { at: number; fields: IdentityFields; nonce: string };
 }
 
 export function encodeVersion(v: IdentityVersion): Buffer {
@@ -79,7 +80,7 @@ export function planIdentities(rng: Random, count: number, start: number, span: 
       unixTime: start - r.int(3600, 86400 * 30),
       // one identity made by an older git-bug, with no clocks at all (as in real data)
       times: i === 2 ? null : { create: 1, edit: 1 },
-      nonce: r.bytes(20),
+      nonce: r.base64(20),
     };
     first.blob = encodeVersion(first);
     const plan: IdentityPlan = { index: i, id: sha256Hex(first.blob), zone: r.pick(ZONES), versions: [first] };
@@ -88,7 +89,7 @@ export function planIdentities(rng: Random, count: number, start: number, span: 
       const next: IdentityFields = { ...fields, metadata: undefined };
       if (!next.name || r.chance(0.5)) next.name = personName(r, 0.2);
       else next.email = `${login}.new@example.net`;
-      plan.laterVersion = { at: start + r.int(0, span), fields: next, nonce: r.bytes(20) };
+      plan.laterVersion = { at: start + r.int(0, span), fields: next, nonce: r.base64(20) };
     }
     plans.push(plan);
   }

@@ -6,14 +6,18 @@ import { HOSTILE_LABELS, LABELS, longTitle, message, title } from './content.js'
 import { encodeOp, encodePack, sha256Hex, type EncodedOp, type OpSpec } from './ops.js';
 import type { Random } from './random.js';
 import { Snapshot } from './snapshot.js';
+import type { ExpectedBug } from './types.js';
 
 const HOSTILE = 0.12;
 
 export interface PackPlan {
   authorIdx: number;
-  /** null for a merge commit */
-  ops: EncodedOp[] | null;
-  blob: Buffer;
+  /** a merge commit: its pack has no operations */
+  merge: boolean;
+  /** the ops blob; released once handed to git (see blobMark) */
+  blob: Buffer | null;
+  /** fast-import mark of the blob, once written */
+  blobMark: number;
   /** sha256 of the blob: git-bug's tie-breaker between equal edit clocks */
   id: string;
   /** indices into BugPlan.packs */
@@ -40,8 +44,9 @@ export interface BugPlan {
   index: number;
   id: string;
   packs: PackPlan[];
-  snapshot: Snapshot;
   merges: MergePlan[];
+  /** the compiled state; clocks and merge facts are filled in once clocks are assigned */
+  expected: ExpectedBug;
 }
 
 /** Rare cases that each appear at least once, whatever the repository size. */
@@ -93,7 +98,7 @@ function labelFrom(rng: Random): string {
 function importMetadata(rng: Random, n: number): Record<string, string> | undefined {
   if (!rng.chance(0.1)) return undefined;
   return {
-    'github-id': rng.bytes(12).toString('base64'),
+    'github-id': rng.base64(12),
     'github-url': `https://github.com/example/project/issues/${n}#issuecomment-${rng.int(1000, 99999)}${rng.chance(0.3) ? '&x=<y>' : ''}`,
   };
 }
@@ -151,7 +156,7 @@ class BugBuilder {
   /** One operation for `action`, made against the state `st` (a clone on a concurrent branch). */
   makeOp(action: Action, st: Snapshot): OpSpec | null {
     const rng = this.rng;
-    const base = { timestamp: this.tick(), nonce: rng.bytes(20), metadata: importMetadata(rng, this.ctx.index) };
+    const base = { timestamp: this.tick(), nonce: rng.base64(20), metadata: importMetadata(rng, this.ctx.index) };
     switch (action) {
       case 'comment':
         return { ...base, type: 3, message: message(rng, HOSTILE) };
@@ -192,7 +197,7 @@ class BugBuilder {
         return { ...base, type: 6, target, message: 'this edit targets something that is not a comment' };
       }
       case 'editUnknown':
-        return { ...base, type: 6, target: sha256Hex(rng.bytes(16)), message: 'this edit targets an unknown operation' };
+        return { ...base, type: 6, target: sha256Hex(rng.base64(16)), message: 'this edit targets an unknown operation' };
       case 'noop':
         return {
           ...base,
@@ -221,8 +226,9 @@ class BugBuilder {
     const last = ops ? ops[ops.length - 1].spec.timestamp : mergeTime;
     this.packs.push({
       authorIdx,
-      ops,
+      merge: ops === null,
       blob,
+      blobMark: 0,
       id: sha256Hex(blob),
       parents,
       seq,
@@ -262,7 +268,7 @@ class BugBuilder {
     const create = this.encode({
       type: 1,
       timestamp: this.now,
-      nonce: rng.bytes(20),
+      nonce: rng.base64(20),
       metadata: importMetadata(rng, this.ctx.index),
       title: t,
       message: message(rng, HOSTILE, true),
@@ -424,5 +430,43 @@ export function planBug(rng: Random, ctx: BugContext): BugPlan {
     b.linearPack(b.author(), queue.slice(i, end));
     i = end;
   }
-  return { index: ctx.index, id: b.snap.id, packs: b.packs, snapshot: b.snap, merges: b.merges };
+  return { index: ctx.index, id: b.snap.id, packs: b.packs, merges: b.merges, expected: toExpected(b.snap, b.packs.length) };
+}
+
+function toExpected(s: Snapshot, commits: number): ExpectedBug {
+  return {
+    id: s.id,
+    title: s.title,
+    status: s.status,
+    labels: s.labels,
+    authorId: s.authorId,
+    createdAt: s.createdAt,
+    editedAt: s.editedAt,
+    createClock: 0,
+    editClock: 0,
+    comments: s.comments,
+    participants: s.participants,
+    actors: s.actors,
+    timeline: s.timeline,
+    opCounts: s.opCounts,
+    commits,
+    merges: [],
+  };
+}
+
+/** Fills in what only the clocks decide. */
+export function finishExpected(plan: BugPlan): ExpectedBug {
+  const e = plan.expected;
+  for (const p of plan.packs) {
+    e.editClock = Math.max(e.editClock, p.editClock);
+    e.createClock = Math.max(e.createClock, p.createClock);
+  }
+  e.merges = plan.merges.map((m) => ({
+    clock: plan.packs[m.firstIdx].editClock,
+    mergeClock: plan.packs[m.mergeIdx].editClock,
+    firstParentPackId: plan.packs[m.firstIdx].id,
+    secondParentPackId: plan.packs[m.secondIdx].id,
+    firstParentAppliedFirst: m.firstParentAppliedFirst,
+  }));
+  return e;
 }

@@ -1,25 +1,14 @@
-// git-bug's operations and operation packs, built with the field order of the
-// Go structs (entity/dag/operation.go OpBase, then the fields of
+// git-bug's operations and operation packs, written with the field order of
+// the Go structs (entity/dag/operation.go OpBase, then the fields of
 // entities/bug/op_*.go and entity/dag/op_noop.go, op_set_metadata.go).
 
 import { createHash } from 'node:crypto';
-import { encodeGo, goMap, type GoValue } from './json.js';
-
-export const OpType = {
-  Create: 1,
-  SetTitle: 2,
-  AddComment: 3,
-  SetStatus: 4,
-  LabelChange: 5,
-  EditComment: 6,
-  NoOp: 7,
-  SetMetadata: 8,
-} as const;
+import { encodeGo, encodeGoString, goMap } from './json.js';
 
 interface Base {
   timestamp: number;
-  /** 20 random bytes, written as base64 */
-  nonce: Buffer;
+  /** 20 random bytes as padded base64, exactly what Go writes for the []byte */
+  nonce: string;
   /** omitted when empty, like Go's omitempty on a map */
   metadata?: Record<string, string>;
 }
@@ -48,32 +37,45 @@ export function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-function struct(op: OpSpec): Record<string, GoValue | undefined> {
-  const meta = op.metadata && Object.keys(op.metadata).length > 0 ? goMap(op.metadata) : undefined;
-  const base = { type: op.type, timestamp: op.timestamp, nonce: op.nonce, metadata: meta };
+function labels(list: string[] | null): string {
+  return list === null ? 'null' : encodeGo(list);
+}
+
+/** The op's JSON, as Go's json.Marshal writes the struct (written out by hand: it is the hot path). */
+export function opJson(op: OpSpec): string {
+  let s = `{"type":${op.type},"timestamp":${op.timestamp},"nonce":"${op.nonce}"`;
+  if (op.metadata && Object.keys(op.metadata).length > 0) s += `,"metadata":${encodeGo(goMap(op.metadata))}`;
   switch (op.type) {
     case 1:
-      return { ...base, title: op.title, message: op.message, files: null };
+      s += `,"title":${encodeGoString(op.title)},"message":${encodeGoString(op.message)},"files":null`;
+      break;
     case 2:
-      return { ...base, title: op.title, was: op.was };
+      s += `,"title":${encodeGoString(op.title)},"was":${encodeGoString(op.was)}`;
+      break;
     case 3:
-      return { ...base, message: op.message, files: null };
+      s += `,"message":${encodeGoString(op.message)},"files":null`;
+      break;
     case 4:
-      return { ...base, status: op.status };
+      s += `,"status":${op.status}`;
+      break;
     case 5:
-      return { ...base, added: op.added, removed: op.removed };
+      s += `,"added":${labels(op.added)},"removed":${labels(op.removed)}`;
+      break;
     case 6:
-      return { ...base, target: op.target, message: op.message, files: null };
+      s += `,"target":${encodeGoString(op.target)},"message":${encodeGoString(op.message)},"files":null`;
+      break;
     case 7:
-      return base;
+      break;
     case 8:
-      return { ...base, target: op.target, new_metadata: goMap(op.newMetadata) };
+      s += `,"target":${encodeGoString(op.target)},"new_metadata":${encodeGo(goMap(op.newMetadata))}`;
+      break;
   }
+  return s + '}';
 }
 
 export function encodeOp(spec: OpSpec): EncodedOp {
-  const json = encodeGo(struct(spec));
-  return { spec, json, id: sha256Hex(Buffer.from(json, 'utf8')) };
+  const json = opJson(spec);
+  return { spec, json, id: sha256Hex(json) };
 }
 
 /**
@@ -82,5 +84,5 @@ export function encodeOp(spec: OpSpec): EncodedOp {
  */
 export function encodePack(authorId: string, ops: readonly EncodedOp[] | null): Buffer {
   const list = ops === null ? 'null' : '[' + ops.map((o) => o.json).join(',') + ']';
-  return Buffer.from(`{"author":{"id":${JSON.stringify(authorId)}},"ops":${list}}`, 'utf8');
+  return Buffer.from(`{"author":{"id":"${authorId}"},"ops":${list}}`, 'utf8');
 }

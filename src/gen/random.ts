@@ -17,6 +17,7 @@ export class Random {
   private b: number;
   private c: number;
   private d: number;
+  private scratch = Buffer.alloc(32);
 
   constructor(seed: number) {
     const sm = splitmix32(seed);
@@ -57,10 +58,11 @@ export class Random {
     return items[Math.floor(this.float() * items.length)];
   }
 
-  bytes(n: number): Buffer {
-    const out = Buffer.alloc(n);
-    for (let i = 0; i < n; i++) out[i] = this.u32() & 0xff;
-    return out;
+  /** n random bytes as padded base64: how Go's encoding/json writes a []byte. */
+  base64(n: number): string {
+    const b = this.scratch.length >= n ? this.scratch : (this.scratch = Buffer.alloc(n));
+    for (let i = 0; i < n; i++) b[i] = this.u32() & 0xff;
+    return b.toString('base64', 0, n);
   }
 
   shuffle<T>(items: T[]): T[] {

@@ -84,7 +84,7 @@ export interface GenerateStats {
   merges: number;
   /** wall time of the whole run */
   seconds: number;
-  /** part of it spent in git fast-import (and pack-refs) */
+  /** time spent waiting for git after everything was sent (and for pack-refs) */
   gitSeconds: number;
 }
 

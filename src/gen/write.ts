@@ -2,7 +2,7 @@
 // `git fast-import` process: every blob, tree and commit goes into a single
 // pack, and refs are written at the end (loose, like git-bug's own updates).
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { IdentityPlan } from './identities.js';
 import type { BugPlan } from './model.js';
@@ -69,82 +69,122 @@ class StreamWriter {
   }
 }
 
-export interface WriteResult {
-  commits: number;
-}
+/**
+ * One `git fast-import` process. Blobs can be sent as soon as they exist (so
+ * git compresses them while the rest is still being planned); commits follow
+ * once the clocks, which name tree entries, are known.
+ */
+export class FastImport {
+  private readonly w: StreamWriter;
+  private readonly exited: Promise<number | null>;
+  private stderr = '';
+  private mark = 0;
+  private emptyMark = 0;
+  commits = 0;
 
-export async function writeRepository(path: string, identities: readonly IdentityPlan[], bugs: readonly BugPlan[]): Promise<WriteResult> {
-  // --force: re-running with the same seed rewrites the same refs
-  const child = spawn('git', ['--git-dir', path, 'fast-import', '--quiet', '--done', '--force'], {
-    stdio: ['pipe', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code));
-  });
-  // a failing fast-import closes its stdin: report its own error, not EPIPE
-  child.stdin.on('error', () => {});
+  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
+    this.exited = new Promise((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) => resolve(code));
+    });
+    // a failing fast-import closes its stdin: report its own error, not EPIPE
+    child.stdin.on('error', () => {});
+    this.w = new StreamWriter(child.stdin);
+    this.emptyMark = this.blob(Buffer.alloc(0));
+  }
 
-  const w = new StreamWriter(child.stdin);
-  let mark = 0;
-  let commits = 0;
-  const blob = (data: Buffer): number => {
-    w.text(`blob\nmark :${++mark}\ndata ${data.length}\n`);
-    w.buffer(data);
-    w.text('\n');
-    return mark;
-  };
-  const empty = blob(Buffer.alloc(0));
-  const commit = (ref: string, time: number, zone: string, parents: number[], files: [number, string][]): number => {
-    commits++;
+  static start(gitDir: string): FastImport {
+    // --force: re-running with the same seed rewrites the same refs.
+    // Speed over pack size (object ids are the same either way): no deltas,
+    // light compression, and a high malloc trim threshold, without which glibc
+    // gives memory back after every delta attempt and brk dominates the run.
+    const args = ['--git-dir', gitDir, '-c', 'pack.compression=1', 'fast-import', '--quiet', '--done', '--force', '--depth=0'];
+    const child = spawn('git', args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, MALLOC_TRIM_THRESHOLD_: '268435456', MALLOC_TOP_PAD_: '67108864' },
+    });
+    child.stdout.resume();
+    return new FastImport(child);
+  }
+
+  blob(data: Buffer): number {
+    this.w.text(`blob\nmark :${++this.mark}\ndata ${data.length}\n`);
+    this.w.buffer(data);
+    this.w.text('\n');
+    return this.mark;
+  }
+
+  /** Starts `ref` afresh: the next commit on it has no parent unless given one. */
+  reset(ref: string): void {
+    this.w.text(`reset ${ref}\n\n`);
+  }
+
+  commit(ref: string, time: number, zone: string, parents: readonly number[], files: ReadonlyArray<readonly [number, string]>): number {
+    this.commits++;
     // git-bug commits with an empty name and email: "committer  <> TIME ZONE"
-    let s = `commit ${ref}\nmark :${++mark}\ncommitter <> ${time} ${zone}\ndata 0\n`;
+    let s = `commit ${ref}\nmark :${++this.mark}\ncommitter <> ${time} ${zone}\ndata 0\n`;
     if (parents.length > 0) s += `from :${parents[0]}\n`;
     for (const p of parents.slice(1)) s += `merge :${p}\n`;
     s += 'deleteall\n';
     for (const [m, name] of files) s += `M 100644 :${m} ${name}\n`;
-    w.text(s + '\n');
-    return mark;
-  };
-
-  const zones = identities.map((i) => i.zone);
-  try {
-    for (const id of identities) {
-      const ref = `refs/identities/${id.id}`;
-      // no parent on the first version: an existing ref of that name is replaced
-      w.text(`reset ${ref}\n\n`);
-      let parent: number[] = [];
-      for (const v of id.versions) {
-        const b = blob(v.blob!);
-        parent = [commit(ref, v.unixTime, id.zone, parent, [[b, 'version']])];
-      }
-      await w.maybeFlush();
-    }
-    for (const bug of bugs) {
-      const ref = `refs/bugs/${bug.id}`;
-      w.text(`reset ${ref}\n\n`);
-      const marks: number[] = [];
-      for (const p of bug.packs) {
-        const b = blob(p.blob);
-        const files: [number, string][] = [
-          [empty, 'version-4'],
-          [b, 'ops'],
-          [empty, `edit-clock-${p.editClock}`],
-        ];
-        if (p.createClock > 0) files.push([empty, `create-clock-${p.createClock}`]);
-        marks.push(commit(ref, p.commitTime, zones[p.authorIdx], p.parents.map((i) => marks[i]), files));
-      }
-      // the ref ends on the last commit written for the bug
-      await w.maybeFlush();
-    }
-    w.text('done\n');
-    await w.flush();
-  } finally {
-    child.stdin.end();
+    this.w.text(s + '\n');
+    return this.mark;
   }
-  const code = await exited;
-  if (code !== 0) throw new GitCommandError('fast-import', code, stderr);
-  return { commits };
+
+  get empty(): number {
+    return this.emptyMark;
+  }
+
+  /** Lets fast-import catch up when enough is buffered. */
+  async pace(): Promise<void> {
+    await this.w.maybeFlush();
+  }
+
+  async finish(): Promise<void> {
+    this.w.text('done\n');
+    await this.w.flush();
+    this.child.stdin.end();
+    const code = await this.exited;
+    if (code !== 0) throw new GitCommandError('fast-import', code, this.stderr);
+  }
+
+  /** Stops the process after a failure elsewhere. */
+  abort(): void {
+    this.child.kill();
+  }
+}
+
+export function writeIdentity(fi: FastImport, id: IdentityPlan): void {
+  const ref = `refs/identities/${id.id}`;
+  fi.reset(ref);
+  let parent: number[] = [];
+  for (const v of id.versions) {
+    const b = fi.blob(v.blob!);
+    parent = [fi.commit(ref, v.unixTime, id.zone, parent, [[b, 'version']])];
+  }
+}
+
+/** Sends a bug's pack blobs ahead of its commits, and frees them. */
+export function writeBugBlobs(fi: FastImport, bug: BugPlan): void {
+  for (const p of bug.packs) {
+    p.blobMark = fi.blob(p.blob!);
+    p.blob = null;
+  }
+}
+
+export function writeBugCommits(fi: FastImport, bug: BugPlan, zones: readonly string[]): void {
+  const ref = `refs/bugs/${bug.id}`;
+  fi.reset(ref);
+  const marks: number[] = [];
+  for (const p of bug.packs) {
+    const files: [number, string][] = [
+      [fi.empty, 'version-4'],
+      [p.blobMark, 'ops'],
+      [fi.empty, `edit-clock-${p.editClock}`],
+    ];
+    if (p.createClock > 0) files.push([fi.empty, `create-clock-${p.createClock}`]);
+    marks.push(fi.commit(ref, p.commitTime, zones[p.authorIdx], p.parents.map((i) => marks[i]), files));
+  }
+  // packs are in the order they were made, so the last one is the head the ref ends on
 }

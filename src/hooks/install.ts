@@ -65,9 +65,14 @@ bugserve_cli=${shQuote(opts.cli)}
 bugserve_data=${shQuote(opts.dataDir)}
 
 input=$(cat)
-if [ -f "$bugserve_cli" ]; then
-  printf '%s\\n' "$input" | "$bugserve_node" "$bugserve_cli" hook post-receive --data "$bugserve_data" || true
-fi
+# Only git-bug refs concern bugserve: other pushes do not start node at all.
+case "$input" in
+  *' refs/bugs/'* | *' refs/identities/'*)
+    if [ -f "$bugserve_cli" ]; then
+      printf '%s\\n' "$input" | "$bugserve_node" "$bugserve_cli" hook post-receive --data "$bugserve_data" || true
+    fi
+    ;;
+esac
 
 local_hook="$(dirname "$0")/${LOCAL_HOOK}"
 if [ -x "$local_hook" ]; then

@@ -113,16 +113,35 @@ async function pathExists(p: string): Promise<boolean> {
   }
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
     let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      if (out.length < 1024 * 1024) out += d.toString('utf8');
+    });
     child.stderr.on('data', (d: Buffer) => {
       if (err.length < MAX_STDERR_BYTES) err += d.toString('utf8');
     });
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args[0]} failed: ${err.trim()}`))));
+    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args[0]} failed: ${err.trim()}`))));
   });
+}
+
+/**
+ * A repository's first push may not include the branch HEAD names (pushing
+ * "master" into a repository created with "main"): point HEAD at a branch that
+ * exists, so clones check something out. main, then master, then the first.
+ */
+async function fixUnbornHead(dir: string): Promise<void> {
+  const env = gitEnv();
+  const git = (...args: string[]) => run('git', ['--git-dir', dir, ...args], env);
+  const resolves = await git('rev-parse', '--verify', '--quiet', 'HEAD').then(() => true, () => false);
+  if (resolves) return;
+  const branches = (await git('for-each-ref', '--format=%(refname)', 'refs/heads/')).split('\n').filter(Boolean);
+  const pick = ['refs/heads/main', 'refs/heads/master'].find((b) => branches.includes(b)) ?? branches.sort()[0];
+  if (pick) await git('symbolic-ref', 'HEAD', pick);
 }
 
 /** The environment for git children: ours, without any GIT_* variable that would redirect git. */
@@ -143,7 +162,7 @@ async function createRepo(dir: string, ctx: GitHttpContext): Promise<void> {
       // A folder that exists but is not a repository is left alone.
       if (await pathExists(dir)) throw new HttpFailure(409, 'a folder with that name exists and is not a git repository\n');
       await mkdir(path.dirname(dir), { recursive: true });
-      await run('git', ['init', '--bare', '--quiet', dir], gitEnv());
+      await run('git', ['init', '--bare', '--quiet', '--initial-branch=main', dir], gitEnv());
       try {
         await installHook(dir, { dataDir: ctx.dataDir ?? path.dirname(path.resolve(ctx.reposDir)) });
       } catch (err) {
@@ -158,6 +177,7 @@ async function createRepo(dir: string, ctx: GitHttpContext): Promise<void> {
 }
 
 function send(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  if (res.writableEnded) return;
   if (res.headersSent) {
     res.destroy();
     return;
@@ -243,8 +263,10 @@ function runBackend(req: IncomingMessage, res: ServerResponse, ctx: GitHttpConte
     });
 
     // The client went away: stop git instead of letting it work for nobody.
+    let clientGone = false;
     res.once('close', () => {
-      if (!res.writableFinished && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      clientGone = !res.writableFinished;
+      if (clientGone && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       finish();
     });
 
@@ -254,16 +276,16 @@ function runBackend(req: IncomingMessage, res: ServerResponse, ctx: GitHttpConte
       finish();
     });
     child.once('close', (code, signal) => {
-      if (code !== 0 && !(signal && !res.writableFinished && res.destroyed)) {
+      if (code !== 0 && !clientGone) {
         ctx.logger?.warn({ repo: ctx.repoName, code, signal, stderr: errText.trim().slice(0, 2000) }, 'git http-backend failed');
       }
-        if (!headerSeen) send(res, 500, 'git http-backend failed\n');
+      if (!headerSeen) send(res, 500, 'git http-backend failed\n');
     });
 
     // EPIPE when git stops reading early (it answered an error) is expected.
     pipeline(req, stdin, () => undefined);
 
-    let head = Buffer.alloc(0);
+    let head: Buffer = Buffer.alloc(0);
     const onHead = (chunk: Buffer) => {
       head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
       const end = headerEnd(head);
@@ -343,6 +365,11 @@ export async function handleGitHttp(req: IncomingMessage, res: ServerResponse, c
       await createRepo(dir, ctx);
     }
     await runBackend(req, res, ctx, dir, endpoint, user);
+    if (endpoint.kind === 'rpc' && push) {
+      await fixUnbornHead(dir).catch((err: unknown) =>
+        ctx.logger?.warn({ repo: ctx.repoName, err: (err as Error).message }, 'could not set HEAD'),
+      );
+    }
   } catch (err) {
     if (err instanceof HttpFailure) {
       send(res, err.status, err.message, err.headers);

@@ -86,7 +86,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       if (refs.length === 0 || refs.some((r: string) => REF_PREFIXES.some((p) => r.startsWith(p)))) {
         cache.invalidateCache(repo, 'hook');
       }
-    });
+    }, log);
   } catch (err) {
     // The cache still notices changed refs on its own before answering.
     log.warn({ err: (err as Error).message }, 'hook listener did not start; pushes are noticed by the refs check only');
@@ -108,6 +108,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         repoName: route.repo,
         path: route.path,
         pushToken: config.pushToken,
+        dataDir,
+        logger: log,
         onRepoCreated: (name: string) => log.info({ repo: name }, 'repository created by push'),
       });
     }

@@ -57,7 +57,7 @@ async function candidates(ctx: WebContext, repo: string, ids: readonly string[])
   );
 }
 
-function describe(err: unknown, status: number): string {
+function describe(err: unknown): string {
   if (err instanceof NotFoundError && err.what === 'page') return `There is no page at ${err.key}.`;
   if (err instanceof NotFoundError) return `No ${err.what} "${err.key}" here.`;
   if (err instanceof DamagedDataError) return `This repository's bug data is damaged and cannot be read: ${err.message}`;
@@ -74,8 +74,9 @@ export async function sendErrorPage(
 ): Promise<void> {
   const status = httpStatus(err);
   if (err instanceof AmbiguousIdError && repo) {
-    sendHtml(res, status, ambiguousPage(repo, err.prefix, await candidates(ctx, repo, err.candidates)));
+    sendHtml(res, status, ambiguousPage(repo, err.prefix, await candidates(ctx, repo, err.candidates), err.candidates.length));
     return;
   }
-  sendHtml(res, status, errorPage(status, describe(err, status), repo));
+  const heading = err instanceof DamagedDataError ? 'Damaged bug data' : undefined;
+  sendHtml(res, status, errorPage(status, describe(err), repo, undefined, heading));
 }

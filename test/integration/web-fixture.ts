@@ -6,6 +6,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { pino } from 'pino';
 import { startServer, type RunningServer, type ServerConfig } from '../../src/web/server.js';
+import { generate } from '../../src/gen/generate.js';
+import type { ExpectedBug } from '../../src/gen/types.js';
 import { corpusAvailable, loadCorpus } from '../helpers/corpus.js';
 import { git, initBare, ops, opId, smallRepo, tempDir, writeBug, writeIdentity, writePack, updateRef, nextClock } from '../helpers/git-bug-writer.js';
 
@@ -15,12 +17,12 @@ export interface Fixture {
   dataDir: string;
   reposDir: string;
   remove(): void;
-  /** group/app: the hostile bug and 30 open ones */
+  /** group/app: one bug with every kind of event and hostile text (closed), and 3 open ones */
   app: { hostileId: string; openIds: string[] };
-  /** ambig: a 1-character prefix shared by several bugs */
-  ambig: { prefix: string; matches: string[] };
-  /** damaged: 2 good bugs, 1 whose ops are not JSON */
-  damaged: { goodIds: string[]; badId: string };
+  /** gen: a generated repository for counts, pages and prefixes */
+  gen: { bugs: ExpectedBug[]; open: number; closed: number; prefix: string; matches: string[] };
+  /** damaged: 1 good bug, 1 whose ops are not JSON */
+  damaged: { goodId: string; badId: string };
   corpus: boolean;
 }
 
@@ -36,13 +38,13 @@ function commitReadme(repo: string, text: string): void {
   git(repo, ['update-ref', head, commit]);
 }
 
-export function buildFixture(withCorpus = corpusAvailable): Fixture {
+export async function buildFixture(withCorpus = corpusAvailable): Promise<Fixture> {
   const tmp = tempDir('bugserve-web-');
   const dataDir = tmp.path;
   const reposDir = `${dataDir}/repos`;
   mkdirSync(reposDir, { recursive: true });
 
-  // group/app: one bug with every kind of event and hostile text, 30 plain open bugs.
+  // group/app: written op by op, so every event and every hostile string is known.
   const app = initBare(`${reposDir}/group/app.git`);
   writeFileSync(`${app}/description`, `The app ${XSS}\n`);
   commitReadme(app, `# App readme\n\nHello ${XSS} [x](javascript:alert(1))\n`);
@@ -70,18 +72,19 @@ export function buildFixture(withCorpus = corpusAvailable): Fixture {
   const hostileId = opId(create);
   updateRef(app, `refs/bugs/${hostileId}`, fourth);
   const openIds: string[] = [];
-  for (let i = 0; i < 30; i++) {
-    openIds.push(writeBug(app, bob, [[ops.create(`open bug ${String(i).padStart(2, '0')}`, `body ${i}`, 1700001000 + i)]]).id);
+  for (let i = 0; i < 3; i++) {
+    openIds.push(writeBug(app, bob, [[ops.create(`open bug ${i}`, `body ${i}`, 1700001000 + i)]]).id);
   }
 
-  // ambig: enough bugs that two share a first hex digit.
-  const ambigRepo = smallRepo(`${reposDir}/ambig.git`, 20);
+  // gen: volume from the generator (fast-import), with its own model of the result.
+  const gen = await generate({ path: `${reposDir}/gen.git`, bugs: 90, identities: 8, comments: 2, seed: 11 });
   const byFirst = new Map<string, string[]>();
-  for (const id of ambigRepo.ids) byFirst.set(id[0], [...(byFirst.get(id[0]) ?? []), id]);
+  for (const b of gen.bugs) byFirst.set(b.id[0], [...(byFirst.get(b.id[0]) ?? []), b.id]);
   const [prefix, matches] = [...byFirst].find(([, ids]) => ids.length > 1)!;
+  const open = gen.bugs.filter((b) => b.status === 'open').length;
 
-  // damaged: two good bugs and one whose ops blob is not JSON.
-  const dmg = smallRepo(`${reposDir}/damaged.git`, 2);
+  // damaged: one good bug and one whose ops blob is not JSON.
+  const dmg = smallRepo(`${reposDir}/damaged.git`, 1);
   const badCommit = writePack(`${reposDir}/damaged.git`, {
     author: dmg.author,
     ops: [],
@@ -102,8 +105,8 @@ export function buildFixture(withCorpus = corpusAvailable): Fixture {
     reposDir,
     remove: tmp.remove,
     app: { hostileId, openIds },
-    ambig: { prefix, matches: matches.sort() },
-    damaged: { goodIds: dmg.ids, badId },
+    gen: { bugs: gen.bugs, open, closed: gen.bugs.length - open, prefix, matches: matches.sort() },
+    damaged: { goodId: dmg.ids[0], badId },
     corpus: withCorpus,
   };
 }

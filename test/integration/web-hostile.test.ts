@@ -13,7 +13,7 @@ let fx: Fixture;
 let server: RunningServer;
 
 beforeAll(async () => {
-  fx = buildFixture(false);
+  fx = await buildFixture(false);
   // Outside reposDir: DATA/secret.git and DATA/repos-secret.git (a prefix sibling).
   smallRepo(`${fx.dataDir}/secret.git`, 3, () => 'SECRET BUG');
   smallRepo(`${fx.dataDir}/repos-secret.git`, 3, () => 'SECRET BUG');

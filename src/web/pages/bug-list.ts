@@ -7,7 +7,7 @@ import { humanId } from '../../gitbug/id.js';
 import type { BugExcerpt, Status } from '../../gitbug/types.js';
 import { html, queryString, repoPath, type SafeHtml } from '../html.js';
 import { timeTag } from '../time.js';
-import { labelPills, plural, statusIcon } from './components.js';
+import { ICONS, labelPills, plural, statusIcon } from './components.js';
 import { layout } from './layout.js';
 
 export interface BugListView {
@@ -42,7 +42,7 @@ function bugRow(repo: string, b: BugExcerpt): SafeHtml {
   <a class="title" href="${href}">${b.title}</a> ${labelPills(b.labels)}
   <div class="meta"><span class="mono">${humanId(b.id)}</span> opened ${timeTag(b.createdAt)} by ${b.author.name}</div>
 </div>
-<div class="side" title="${plural(b.comments, 'comment')}">💬 ${b.comments}</div></li>`;
+<div class="side" title="${plural(b.comments, 'comment')}">${ICONS.comment} ${b.comments}</div></li>`;
 }
 
 function pager(base: string, q: string | undefined, page: number, pages: number): SafeHtml {

@@ -7,7 +7,7 @@ import type { Bug, CommentVersion, Person, TimelineItem } from '../../gitbug/typ
 import { html, queryString, repoPath, type SafeHtml } from '../html.js';
 import { renderMarkdown } from '../markdown.js';
 import { timeTag } from '../time.js';
-import { labelPill, labelPills, personName, plural, statusBadge } from './components.js';
+import { ICONS, labelPill, labelPills, personName, plural, statusBadge, statusIcon } from './components.js';
 import { layout } from './layout.js';
 
 function knownNames(bug: Bug): Map<string, string> {
@@ -43,15 +43,15 @@ function item(t: TimelineItem): SafeHtml {
 <div class="body"><div class="markdown">${t.message.trim() ? renderMarkdown(t.message) : html`<p class="muted"><em>No description provided.</em></p>`}</div>
 ${t.edited && t.history.length > 1 ? history(t.history) : ''}</div></div>`;
     case 'title':
-      return html`<div class="item event">✏️ ${personName(t.author)} changed the title from <del>${t.was}</del> to <strong>${t.title}</strong> ${timeTag(t.at)}</div>`;
+      return html`<div class="item event">${ICONS.pencil} ${personName(t.author)} changed the title from <del>${t.was}</del> to <strong>${t.title}</strong> ${timeTag(t.at)}</div>`;
     case 'status':
-      return html`<div class="item event">${t.status === 'closed' ? '✔' : '↺'} ${personName(t.author)} ${
+      return html`<div class="item event">${statusIcon(t.status)} ${personName(t.author)} ${
         t.status === 'closed' ? 'closed this bug' : 'reopened this bug'
       } ${timeTag(t.at)}</div>`;
     case 'labels': {
       const added = t.added.length ? html`added ${labelPills(t.added)}` : '';
       const removed = t.removed.length ? html`${t.added.length ? ' and ' : ''}removed ${t.removed.map(labelPill)}` : '';
-      return html`<div class="item event">🏷 ${personName(t.author)} ${added}${removed} ${timeTag(t.at)}</div>`;
+      return html`<div class="item event">${ICONS.tag} ${personName(t.author)} ${added}${removed} ${timeTag(t.at)}</div>`;
     }
   }
 }

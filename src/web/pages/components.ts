@@ -23,6 +23,16 @@ export function statusIcon(status: Status): SafeHtml {
   return trusted(status === 'open' ? OPEN_ICON : CLOSED_ICON);
 }
 
+const stroke = (d: string, extra = '') =>
+  `<svg class="icon" viewBox="0 0 16 16" aria-hidden="true"><path d="${d}" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round"/>${extra}</svg>`;
+
+/** Small line icons for the timeline and lists (no emoji: not every system has the font). */
+export const ICONS = {
+  comment: trusted(stroke('M2 2.75h12v8.5H7l-3.5 3v-3H2z')),
+  pencil: trusted(stroke('M10.5 2.5l3 3-8 8h-3v-3z')),
+  tag: trusted(stroke('M2 2h6l6 6-6 6-6-6z', '<circle cx="5.5" cy="5.5" r="1.25" fill="currentColor"/>')),
+};
+
 export function statusBadge(status: Status): SafeHtml {
   return html`<span class="badge ${status}">${statusIcon(status)}${status === 'open' ? 'Open' : 'Closed'}</span>`;
 }

@@ -44,7 +44,8 @@ h2 { font-size: 18px; margin: 0 0 12px; }
 .list .title { font-weight: 600; color: var(--fg); overflow-wrap: anywhere; }
 .list .title:hover { color: var(--accent); }
 .list .meta { font-size: 13px; color: var(--muted); margin-top: 2px; }
-.list .side { color: var(--muted); font-size: 13px; white-space: nowrap; }
+.list .side { color: var(--muted); font-size: 13px; white-space: nowrap; display: flex; align-items: center; gap: 4px; }
+.list .side .icon { margin-top: 0; }
 .icon { width: 16px; height: 16px; flex: none; margin-top: 3px; }
 .icon.open { color: var(--open); } .icon.closed { color: var(--closed); }
 .pill { display: inline-block; padding: 0 8px; border-radius: 999px; font-size: 12px; font-weight: 500;
@@ -52,6 +53,8 @@ h2 { font-size: 18px; margin: 0 0 12px; }
 .badge { display: inline-flex; align-items: center; gap: 4px; padding: 4px 12px; border-radius: 999px;
   color: #fff; font-weight: 500; font-size: 14px; }
 .badge.open { background: var(--open); } .badge.closed { background: var(--closed); }
+.badge .icon { color: #fff; margin-top: 0; }
+.badge + strong { margin-left: 6px; }
 .toolbar { display: flex; gap: 8px; margin-bottom: 16px; flex-wrap: wrap; }
 .toolbar input[type=search] { flex: 1; min-width: 200px; padding: 6px 10px; font-size: 15px; border-radius: 6px;
   border: 1px solid var(--border); background: var(--card); color: var(--fg); }
@@ -75,6 +78,7 @@ aside ul { list-style: none; margin: 0; padding: 0; }
 .timeline { position: relative; }
 .timeline > .item { margin-bottom: 16px; }
 .event { padding: 4px 16px; color: var(--muted); font-size: 14px; overflow-wrap: anywhere; }
+.event .icon { vertical-align: -3px; margin: 0 4px 0 0; }
 .event strong { color: var(--fg); }
 .event del { color: var(--muted); }
 .markdown > :first-child { margin-top: 0; } .markdown > :last-child { margin-bottom: 0; }
