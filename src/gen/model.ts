@@ -366,14 +366,16 @@ class BugBuilder {
     // the merge: made by whoever pulled, possibly someone else entirely
     this.now += rng.int(60, 3600);
     const mergeAuthor = rng.chance(0.5) ? authorX : rng.int(0, ids.length - 1);
-    const firstIsX = idX < idY === wantFirstSmaller;
+    // git-bug's reader visits the DAG breadth-first and needs the longer
+    // branch as the first parent, or it fails on its own data ("DFS failed").
+    const firstIsX = withX2 || (idX < idY) === wantFirstSmaller;
     const parents = firstIsX ? [xLast, yIdx] : [yIdx, xLast];
     const mergeIdx = this.pushPack(mergeAuthor, null, parents, ++this.seq, this.now);
     this.merges.push({
       firstIdx: firstIsX ? xIdx : yIdx,
       secondIdx: firstIsX ? yIdx : xIdx,
       mergeIdx,
-      firstParentAppliedFirst: wantFirstSmaller,
+      firstParentAppliedFirst: firstIsX === (idX < idY),
     });
   }
 }

@@ -27,6 +27,8 @@ export function runGit(args: string[], input?: string): Promise<string> {
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(out) : reject(new GitCommandError(args.join(' '), code, err))));
+    // git may exit before reading its input: the exit status reports why, not EPIPE.
+    child.stdin.on('error', () => {});
     child.stdin.end(input ?? '');
   });
 }

@@ -3,13 +3,14 @@
 
 import { FormatError } from './format-error.js';
 import type { Identity } from './types.js';
+import { decodeUtf8 } from './utf8.js';
 
 export const IDENTITY_FORMAT_VERSION = 2;
 
 export function decodeIdentityVersion(id: string, blob: Uint8Array): Identity {
   let v: Record<string, unknown>;
   try {
-    v = JSON.parse(Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString('utf8'));
+    v = JSON.parse(decodeUtf8(blob));
   } catch (err) {
     throw new FormatError(`malformed identity JSON: ${(err as Error).message}`);
   }

@@ -56,6 +56,35 @@ async function readPackCommit(store: GitStore, oid: string): Promise<PackCommit>
   return { oid, parents: commit.parents, header, pack };
 }
 
+/**
+ * The walk of readBugCommits over a bulk read, in the same order. Why a
+ * second, synchronous walk: with every object in memory, a promise per object
+ * (three per commit) cost more than the rest of the walk. Undefined when the
+ * bulk read lacks an object: the caller then reads that entity object by object.
+ */
+function bugCommitsFrom(objects: ObjectMap, head: string): PackCommit[] | undefined {
+  const out: PackCommit[] = [];
+  const seen = new Set([head]);
+  const queue = [head];
+  for (let i = 0; i < queue.length; i++) {
+    const oid = queue[i];
+    const commit = objects.commit(oid);
+    const entries = commit && objects.tree(commit.tree);
+    if (!entries) return undefined;
+    const header = readPackHeader(entries);
+    const blob = objects.blob(header.opsOid);
+    if (!blob) return undefined;
+    out.push({ oid, parents: commit.parents, header, pack: decodePack(blob) });
+    for (const p of commit.parents) {
+      if (!seen.has(p)) {
+        seen.add(p);
+        queue.push(p);
+      }
+    }
+  }
+  return out;
+}
+
 async function readIdentity(store: GitStore, id: string, head: string): Promise<Identity> {
   const versionBlob = async (oid: string) => {
     const commit = await store.readCommit(oid);
@@ -102,24 +131,25 @@ function idFromRef(ref: string, prefix: string): string {
   return ref.slice(prefix.length);
 }
 
-/**
- * Serves reads from one bulk read of every reachable object when the store
- * offers it; single reads fill what it lacks (and find what is damaged).
- */
-async function prefetched(store: GitStore, tips: string[]): Promise<GitStore> {
-  if (!store.readReachable || tips.length === 0) return store;
-  let objects: ObjectMap;
+/** One bulk read of every reachable object, when the store offers it. */
+async function bulkRead(store: GitStore, tips: string[]): Promise<ObjectMap | undefined> {
+  if (!store.readReachable || tips.length === 0) return undefined;
   try {
-    objects = await store.readReachable(tips);
+    return await store.readReachable(tips);
   } catch {
-    // A missing object stops the bulk read; per-object reads pin it on its entity.
-    return store;
+    // The stream failed as a whole: per-object reads find what is damaged.
+    return undefined;
   }
+}
+
+/** Serves reads from a bulk read; single reads fill what it lacks (and find what is damaged). */
+function prefetched(store: GitStore, objects: ObjectMap | undefined): GitStore {
+  if (!objects) return store;
   return {
     listRefs: (prefix) => store.listRefs(prefix),
-    readCommit: async (oid) => objects.commits.get(oid) ?? store.readCommit(oid),
-    readTree: async (oid) => objects.trees.get(oid) ?? store.readTree(oid),
-    readBlob: async (oid) => objects.blobs.get(oid) ?? store.readBlob(oid),
+    readCommit: async (oid) => objects.commit(oid) ?? store.readCommit(oid),
+    readTree: async (oid) => objects.tree(oid) ?? store.readTree(oid),
+    readBlob: async (oid) => objects.blob(oid) ?? store.readBlob(oid),
     close: () => store.close(),
   };
 }
@@ -127,7 +157,8 @@ async function prefetched(store: GitStore, tips: string[]): Promise<GitStore> {
 export async function loadRepository(gitStore: GitStore, opts: LoadOptions = {}): Promise<LoadedRepository> {
   const concurrency = opts.concurrency ?? 256;
   const [bugRefs, identityRefs] = await Promise.all([gitStore.listRefs(BUGS_PREFIX), gitStore.listRefs(IDENTITIES_PREFIX)]);
-  const store = await prefetched(gitStore, [...new Set([...bugRefs.values(), ...identityRefs.values()])]);
+  const objects = await bulkRead(gitStore, [...new Set([...bugRefs.values(), ...identityRefs.values()])]);
+  const store = prefetched(gitStore, objects);
 
   const identities = new Map<string, Identity>();
   const damagedIdentities: DamagedBug[] = [];
@@ -160,7 +191,8 @@ export async function loadRepository(gitStore: GitStore, opts: LoadOptions = {})
     const id = idFromRef(ref, BUGS_PREFIX);
     try {
       if (!isId(id)) throw new FormatError(`"${ref}" does not name a valid bug id`);
-      bugs.push(compileBug(id, orderPacks(await readBugCommits(store, head)), person));
+      const commits = (objects && bugCommitsFrom(objects, head)) ?? (await readBugCommits(store, head));
+      bugs.push(compileBug(id, orderPacks(commits), person));
     } catch (err) {
       damaged.push(damage(id, err));
     }

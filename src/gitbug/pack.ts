@@ -6,6 +6,7 @@ import { FormatError, UnsupportedVersion } from './format-error.js';
 import { deriveId, isId } from './id.js';
 import { decodeOperation, type Operation } from './operation.js';
 import { rawArrayMember } from './raw-json.js';
+import { decodeUtf8 } from './utf8.js';
 
 export const FORMAT_VERSION = 4;
 
@@ -54,7 +55,7 @@ export function readPackHeader(entries: readonly TreeEntry[]): PackHeader {
 export function decodePack(blob: Uint8Array): DecodedPack {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString('utf8'));
+    parsed = JSON.parse(decodeUtf8(blob));
   } catch (err) {
     throw new FormatError(`malformed operation pack JSON: ${(err as Error).message}`);
   }

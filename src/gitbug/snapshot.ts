@@ -43,7 +43,8 @@ export function compileBug(bugId: string, entity: OrderedEntity, person: PersonL
 
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
-    if (i > 0 && op.type === OpType.Create) throw new FormatError('the bug has more than one create operation');
+    // git-bug applies only the first create; a later one changes nothing.
+    if (i > 0 && op.type === OpType.Create) continue;
     const author = person(op.authorId);
     const at = isoTime(op.timestamp);
     const id = combineIds(bugId, op.id);

@@ -7,5 +7,5 @@ import PinoPretty from 'pino-pretty';
 export function createLogger(level = 'info', tty = Boolean(process.stdout.isTTY)): Logger {
   if (!tty) return pino({ level });
   // In-process stream (not a transport thread): one less worker on a 2-core box.
-  return pino({ level }, PinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
+  return pino({ level }, PinoPretty({ colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
 }

@@ -360,7 +360,7 @@ describe('bugserve serve with a real git client', () => {
       host: u.hostname,
       port: u.port,
       method: 'POST',
-      path: '/proj.git/git-upload-pack',
+      path: '/site.git/git-upload-pack',
       headers: { 'Content-Type': 'application/x-git-upload-pack-request', 'Transfer-Encoding': 'chunked' },
       agent: false,
     });

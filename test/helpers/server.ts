@@ -11,7 +11,7 @@ import { CLI } from './build.js';
 
 export const LOOPBACK = '127.0.0.1';
 
-/** In-process server on a free loopback port, logging nothing unless asked. */
+/** In-process server on a free loopback port; logs only when BUGSERVE_TEST_LOG names a level. */
 export function startInProcess(dataDir: string, over: Partial<ServerConfig> = {}): Promise<RunningServer> {
   return startServer({
     dataDir,
@@ -21,7 +21,7 @@ export function startInProcess(dataDir: string, over: Partial<ServerConfig> = {}
     maxWorkers: 4,
     cacheMode: 'warm',
     pushToken: undefined,
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: process.env.BUGSERVE_TEST_LOG ?? 'silent' }),
     ...over,
   });
 }
@@ -149,12 +149,12 @@ export interface Reply {
 export function request(
   base: string,
   rawPath: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  opts: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
 ): Promise<Reply> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: u.hostname, port: u.port, path: rawPath, method: opts.method ?? 'GET', headers: opts.headers, agent: false },
+      { host: u.hostname, port: u.port, path: rawPath, method: opts.method ?? 'GET', headers: opts.headers, agent: false, timeout: opts.timeoutMs },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -163,6 +163,7 @@ export function request(
       },
     );
     req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error(`no answer to ${opts.method ?? 'GET'} ${rawPath} within ${opts.timeoutMs} ms`)));
     req.end(opts.body);
   });
 }

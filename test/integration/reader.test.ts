@@ -278,3 +278,15 @@ describe('damaged data fails alone and says why', () => {
     expect(repo.bugs[0].comments.map((c) => c.message)).toEqual(['', 'still fine']);
   });
 });
+
+describe('a second create operation', () => {
+  it('is ignored, as git-bug ignores it when reading', async () => {
+    const path = initBare(`${tmp.path}/two-creates.git`);
+    const author = writeIdentity(path, { name: 'Ada' });
+    writeBug(path, author, [[ops.create('the real title', 'body')], [ops.create('an impostor', 'other body'), ops.comment('after')]]);
+    const repo = await load(path);
+    expect(repo.damaged).toEqual([]);
+    expect(repo.bugs[0].title).toBe('the real title');
+    expect(repo.bugs[0].comments.map((c) => c.message)).toEqual(['body', 'after']);
+  });
+});

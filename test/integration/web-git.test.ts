@@ -2,7 +2,8 @@
 // bugs over HTTP, push a new bug with the token, and see the hook throw the
 // warm cache away so the next page shows the new bug.
 
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { PROJECT_ROOT } from '../helpers/corpus.js';
 import { git, ops, smallRepo, tempDir, writeBug } from '../helpers/git-bug-writer.js';
 import { getJson, metricValue, request, start } from './web-fixture.js';
 
+const execFileAsync = promisify(execFile);
 const cliBuilt = existsSync(path.join(PROJECT_ROOT, 'dist/src/cli.js'));
 if (!cliBuilt) console.warn('[web-git] dist/src/cli.js is missing (run "npm run build"): the push hook suite is skipped.');
 
@@ -31,8 +33,8 @@ afterAll(async () => {
   tmp.remove();
 });
 
-const run = (args: string[]) =>
-  execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+// Async: the server answers from this same process, so a sync child would deadlock it.
+const run = (args: string[]) => execFileAsync('git', args, { env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
 const withAuth = (url: string, user: string, pass: string) => url.replace('http://', `http://${user}:${pass}@`);
 
 async function until(check: () => Promise<boolean>, ms = 10_000): Promise<boolean> {
@@ -45,20 +47,20 @@ async function until(check: () => Promise<boolean>, ms = 10_000): Promise<boolea
 }
 
 describe.skipIf(!cliBuilt)('git over HTTP through bugserve serve', () => {
-  it('clones and fetches bugs anonymously', () => {
+  it('clones and fetches bugs anonymously', async () => {
     const local = `${tmp.path}/clone.git`;
-    run(['clone', '--quiet', '--bare', `${server.url}/app.git`, local]);
-    run(['--git-dir', local, 'fetch', '--quiet', `${server.url}/app.git`, 'refs/bugs/*:refs/bugs/*', 'refs/identities/*:refs/identities/*']);
+    await run(['clone', '--quiet', '--bare', `${server.url}/app.git`, local]);
+    await run(['--git-dir', local, 'fetch', '--quiet', `${server.url}/app.git`, 'refs/bugs/*:refs/bugs/*', 'refs/identities/*:refs/identities/*']);
     expect(git(local, ['for-each-ref', '--format=%(refname)', 'refs/bugs/']).split('\n')).toHaveLength(5);
   });
 
   it('refuses a push without the token and changes nothing', async () => {
     const local = `${tmp.path}/clone.git`;
     const { id } = writeBug(local, author, [[ops.create('sneaky bug')]]);
-    expect(() => run(['--git-dir', local, 'push', '--quiet', `${server.url}/app.git`, `refs/bugs/${id}:refs/bugs/${id}`])).toThrow();
-    expect(() =>
+    await expect(run(['--git-dir', local, 'push', '--quiet', `${server.url}/app.git`, `refs/bugs/${id}:refs/bugs/${id}`])).rejects.toThrow();
+    await expect(
       run(['--git-dir', local, 'push', '--quiet', withAuth(`${server.url}/app.git`, 'x', 'wrong'), `refs/bugs/${id}:refs/bugs/${id}`]),
-    ).toThrow();
+    ).rejects.toThrow();
     const { json } = await getJson(server.url, '/api/v1/repos/app/bugs?q=');
     expect(json.total).toBe(5);
     git(local, ['update-ref', '-d', `refs/bugs/${id}`]);
@@ -71,7 +73,7 @@ describe.skipIf(!cliBuilt)('git over HTTP through bugserve serve', () => {
 
     const local = `${tmp.path}/clone.git`;
     const { id } = writeBug(local, author, [[ops.create('pushed over http')]]);
-    run(['--git-dir', local, 'push', '--quiet', withAuth(`${server.url}/app.git`, 'me', 'sekret'), `refs/bugs/${id}:refs/bugs/${id}`]);
+    await run(['--git-dir', local, 'push', '--quiet', withAuth(`${server.url}/app.git`, 'me', 'sekret'), `refs/bugs/${id}:refs/bugs/${id}`]);
 
     expect(await until(async () => (await metricValue(server, 'bugserve_cache_invalidations_total', { reason: 'hook' })) >= 1)).toBe(true);
     const page = await request(server.url, '/app/bugs');
@@ -82,7 +84,7 @@ describe.skipIf(!cliBuilt)('git over HTTP through bugserve serve', () => {
   it('a push to a new name creates the repository, which the index then lists', async () => {
     const src = `${tmp.path}/new.git`;
     smallRepo(src, 2);
-    run(['--git-dir', src, 'push', '--quiet', withAuth(`${server.url}/team/fresh.git`, 'me', 'sekret'), 'refs/bugs/*:refs/bugs/*', 'refs/identities/*:refs/identities/*']);
+    await run(['--git-dir', src, 'push', '--quiet', withAuth(`${server.url}/team/fresh.git`, 'me', 'sekret'), 'refs/bugs/*:refs/bugs/*', 'refs/identities/*:refs/identities/*']);
     const index = await request(server.url, '/');
     expect(index.body).toContain('href="/team/fresh"');
     const { json } = await getJson(server.url, '/api/v1/repos/team/fresh/bugs?q=');

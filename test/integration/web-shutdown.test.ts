@@ -80,6 +80,21 @@ describe.skipIf(!existsSync(cli))('bugserve serve', () => {
     expect(lines.at(-1)).toMatchObject({ msg: 'stopped' });
   });
 
+  it('exits 1 promptly when the port is taken', async () => {
+    const other = await start(dataDir);
+    try {
+      const port = new URL(other.url).port;
+      const child = spawn(process.execPath, [cli, 'serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (c) => (stderr += c));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code).toBe(1);
+      expect(stderr).toContain('EADDRINUSE');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('exits 2 with a message on a bad option', async () => {
     const child = spawn(process.execPath, [cli, 'serve', '--data', dataDir, '--idle-timeout', 'soon'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';

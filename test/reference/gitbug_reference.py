@@ -13,6 +13,18 @@ Written from git-bug's Go sources (entity/dag, entities/bug, entities/identity,
 entity/id_interleaved.go), not from bugserve's code: it exists to check
 bugserve. Standard library only; objects are read with one long-lived
 `git cat-file --batch` process.
+
+What it models is git-bug's read path (dag.Read, then Bug.Compile): what git-bug
+shows for data already in a repository. A bug is damaged where that path fails
+or panics, where the API cannot express the result (a status other than open
+or closed, a bug with no create op first), and by one rule of the format doc:
+the ref must be named after the bug's id. Bug.Validate (op validity, a single
+create, unique op ids) runs only before git-bug writes or pulls, so it is not
+applied here.
+Two deliberate departures: the DAG is walked in a true parents-first order
+(upstream's reversed BFS is a known bug, reported as a note instead), and the
+author's name is bugserve's rule (name, else login) rather than git-bug's
+DisplayName ("name (login)").
 """
 
 import base64
@@ -22,7 +34,6 @@ import json
 import re
 import subprocess
 import sys
-from datetime import datetime, timezone
 
 FORMAT_VERSION = 4
 IDENTITY_FORMAT_VERSION = 2
@@ -49,11 +60,21 @@ def valid_id(s):
 
 
 def iso(ts):
-    """time.Unix(ts, 0) in UTC, ISO 8601 without fractional seconds."""
-    try:
-        return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    except (OverflowError, OSError, ValueError):
-        return "<time out of range: %d>" % ts
+    """time.Unix(ts, 0) in UTC, ISO 8601 without fractional seconds; years
+    outside 0000-9999 in ISO 8601's expanded form (sign and six digits)."""
+    days, secs = divmod(ts, 86400)
+    # civil date from days since 1970-01-01 (proleptic Gregorian)
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + 3 if mp < 10 else mp - 9
+    year = yoe + era * 400 + (1 if month <= 2 else 0)
+    y = "%04d" % year if 0 <= year <= 9999 else "%s%06d" % ("+" if year > 0 else "-", abs(year))
+    return "%s-%02d-%02dT%02d:%02d:%02dZ" % (y, month, day, secs // 3600, secs // 60 % 60, secs % 60)
 
 
 # --------------------------------------------------------------------------
@@ -570,14 +591,10 @@ def read_bug_ops(git, bug_id, head, identities, notes):
     if root_ops[0]["type"] != CREATE:
         raise Damaged("first operation should be a create operation")
 
+    # Operation ids are not checked for duplicates: git-bug's read path does
+    # not (only Validate does, before a write or a pull), and shows them.
     ordered = sorted(packs.values(), key=lambda p: (p["edit"], p["id"]))
-    ops = [op for p in ordered for op in p["ops"]]
-    ids = set()
-    for op in ops:
-        if op["id"] in ids:
-            raise Damaged("duplicate operation %s" % op["id"])
-        ids.add(op["id"])
-    return ops
+    return [op for p in ordered for op in p["ops"]]
 
 
 # --------------------------------------------------------------------------
