@@ -5,6 +5,7 @@ import { UsageError } from './args.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../web/logger.js';
 import { startServer } from '../web/server.js';
+import { storedPushToken } from '../push-token.js';
 
 export async function serve(args: string[]): Promise<number> {
   let config;
@@ -16,6 +17,11 @@ export async function serve(args: string[]): Promise<number> {
     return 2;
   }
   const logger = createLogger(config.logLevel);
+  if (config.pushToken === undefined) {
+    const stored = await storedPushToken(config.dataDir);
+    config = { ...config, pushToken: stored.token };
+    logger.info({ file: stored.file, created: stored.created }, 'no BUGSERVE_PUSH_TOKEN: pushes use the token in this file');
+  }
   const server = await startServer({ ...config, logger });
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

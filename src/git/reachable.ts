@@ -50,22 +50,23 @@ export class ObjectMap {
 
   /** Indexes `git cat-file --batch` output: "<oid> <type> <size>\n<body>\n", repeated. */
   constructor(private readonly out: Buffer) {
+    // The headers are scanned byte by byte: a Buffer.indexOf or toString call
+    // per field cost more than the whole scan.
     let pos = 0;
     while (pos < out.length) {
-      const nl = out.indexOf(NL, pos);
-      if (nl < 0) throw new GitObjectError('?', 'truncated cat-file output');
-      const sp1 = out.indexOf(SP, pos);
-      const sp2 = out.indexOf(SP, sp1 + 1);
-      if (sp1 < 0 || sp1 > nl) throw new GitObjectError('?', 'unexpected cat-file output');
-      const oid = out.toString('latin1', pos, sp1);
-      if (sp2 < 0 || sp2 > nl) {
+      const oidEnd = scanTo(out, pos, SP);
+      const kindEnd = scanTo(out, oidEnd + 1, SP);
+      const nl = scanTo(out, oidEnd + 1, NL);
+      if (nl >= out.length) throw new GitObjectError('?', 'truncated cat-file output');
+      const oid = out.toString('latin1', pos, oidEnd);
+      if (kindEnd > nl) {
         // "<oid> missing": left out, read (and reported) on demand.
         pos = nl + 1;
         continue;
       }
-      const kind = KINDS.indexOf(out.toString('latin1', sp1 + 1, sp2));
-      const size = Number(out.toString('latin1', sp2 + 1, nl));
-      if (!Number.isSafeInteger(size) || nl + 1 + size >= out.length) throw new GitObjectError(oid, 'truncated cat-file output');
+      const kind = KINDS.indexOf(out.toString('latin1', oidEnd + 1, kindEnd));
+      const size = readDecimal(out, kindEnd + 1, nl);
+      if (size < 0 || nl + 1 + size >= out.length) throw new GitObjectError(oid, 'truncated cat-file output');
       // A tag is never part of git-bug data.
       if (kind >= 0) {
         const slot = this.slots.size;
@@ -119,6 +120,25 @@ export class ObjectMap {
     if (found !== want) throw new GitObjectError(oid, `expected a ${want}, found a ${found}`);
     return this.out.subarray(this.start[slot], this.start[slot] + this.size[slot]);
   }
+}
+
+/** The index of the first `byte` at or after `from` on the current line (the newline's index if none). */
+function scanTo(buf: Buffer, from: number, byte: number): number {
+  let i = from;
+  while (i < buf.length && buf[i] !== byte && buf[i] !== NL) i++;
+  return i;
+}
+
+/** A non-negative decimal in buf[from, to), or -1. */
+function readDecimal(buf: Buffer, from: number, to: number): number {
+  if (from >= to || to - from > 15) return -1;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = buf[i] - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 /** A file that disappears when closed: it is unlinked before git writes to it. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { AmbiguousIdError, NotFoundError } from '../errors.js';
 
 export const ID_LENGTH = 64;
@@ -7,7 +7,9 @@ export const HUMAN_ID_LENGTH = 7;
 
 /** git-bug's id: sha256 of the exact bytes, as lowercase hex. */
 export function deriveId(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  // One-shot hash: a reader derives ~10 ids per bug, and createHash's object
+  // per call cost three times as much.
+  return hash('sha256', bytes, 'hex');
 }
 
 export function isId(s: string): boolean {
@@ -24,15 +26,18 @@ function isSecondarySlot(i: number): boolean {
   return i === 1 || i === 3 || i === 5 || i === 9 || (i >= 10 && i % 5 === 4);
 }
 
+const SECONDARY_SLOT = Array.from({ length: ID_LENGTH }, (_, i) => isSecondarySlot(i));
+
 /** git-bug's CombineIds: a comment's id holds its bug's id and its op's id. */
 export function combineIds(primary: string, secondary: string): string {
-  // Joined in one piece: appending 64 single characters would leave a chain of
-  // some 50 cons-strings (~2 KB) behind every id a compiled bug keeps.
-  const out = new Array<string>(ID_LENGTH);
+  // Made from char codes in one call: appending 64 characters one at a time
+  // left a chain of some 50 cons-strings (~2 KB) behind every id a compiled
+  // bug keeps, and joining an array of characters was four times slower.
+  const codes = new Array<number>(ID_LENGTH);
   let p = 0;
   let s = 0;
-  for (let i = 0; i < ID_LENGTH; i++) out[i] = isSecondarySlot(i) ? secondary[s++] : primary[p++];
-  return out.join('');
+  for (let i = 0; i < ID_LENGTH; i++) codes[i] = SECONDARY_SLOT[i] ? secondary.charCodeAt(s++) : primary.charCodeAt(p++);
+  return String.fromCharCode(...codes);
 }
 
 /**

@@ -58,10 +58,15 @@ function strList(raw: Json, field: string, opName: string): string[] {
 function strMap(raw: Json, field: string, opName: string): Record<string, string> {
   const v = raw[field];
   if (v === undefined || v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'string')) {
+  if (typeof v !== 'object' || Array.isArray(v) || !isStringMap(v as Json)) {
     throw new FormatError(`${opName} operation: "${field}" must be a map of strings`);
   }
   return v as Record<string, string>;
+}
+
+function isStringMap(v: Json): boolean {
+  for (const k in v) if (typeof v[k] !== 'string') return false;
+  return true;
 }
 
 function opId(raw: Json, field: string, opName: string): string {
@@ -99,30 +104,56 @@ export function decodeOperation(raw: unknown, id: string, authorId: string): Ope
   if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
     throw new FormatError(`${name} operation: "timestamp" must be a number`);
   }
-  const base = { id, authorId, timestamp, metadata: strMap(o, 'metadata', name) };
+  // Each case spells out the common fields: spreading a shared `base` object
+  // was a tenth of the whole cold build.
+  const metadata = strMap(o, 'metadata', name);
   switch (type) {
     case OpType.Create: {
       const title = str(o, 'title', name);
       if (title.trim() === '') throw new FormatError('create operation: the title is empty');
-      return { ...base, type: OpType.Create, title, message: optStr(o, 'message', name) };
+      return { id, authorId, timestamp, metadata, type: OpType.Create, title, message: optStr(o, 'message', name) };
     }
     case OpType.SetTitle:
-      return { ...base, type: OpType.SetTitle, title: str(o, 'title', name), was: optStr(o, 'was', name) };
+      return { id, authorId, timestamp, metadata, type: OpType.SetTitle, title: str(o, 'title', name), was: optStr(o, 'was', name) };
     case OpType.AddComment:
-      return { ...base, type: OpType.AddComment, message: optStr(o, 'message', name) };
+      return { id, authorId, timestamp, metadata, type: OpType.AddComment, message: optStr(o, 'message', name) };
     case OpType.SetStatus: {
       const status = o.status;
       if (status !== 1 && status !== 2) throw new FormatError(`set-status operation: unknown status ${JSON.stringify(status)}`);
-      return { ...base, type: OpType.SetStatus, status };
+      return { id, authorId, timestamp, metadata, type: OpType.SetStatus, status };
     }
     case OpType.LabelChange:
-      return { ...base, type: OpType.LabelChange, added: strList(o, 'added', name), removed: strList(o, 'removed', name) };
+      return {
+        id,
+        authorId,
+        timestamp,
+        metadata,
+        type: OpType.LabelChange,
+        added: strList(o, 'added', name),
+        removed: strList(o, 'removed', name),
+      };
     case OpType.EditComment:
-      return { ...base, type: OpType.EditComment, target: opId(o, 'target', name), message: optStr(o, 'message', name) };
+      return {
+        id,
+        authorId,
+        timestamp,
+        metadata,
+        type: OpType.EditComment,
+        target: opId(o, 'target', name),
+        message: optStr(o, 'message', name),
+      };
     case OpType.NoOp:
-      return { ...base, type: OpType.NoOp };
+      return { id, authorId, timestamp, metadata, type: OpType.NoOp };
     case OpType.SetMetadata:
-      return { ...base, type: OpType.SetMetadata, target: opId(o, 'target', name), newMetadata: strMap(o, 'new_metadata', name) };
+      return {
+        id,
+        authorId,
+        timestamp,
+        metadata,
+        type: OpType.SetMetadata,
+        target: opId(o, 'target', name),
+        newMetadata: strMap(o, 'new_metadata', name),
+      };
     default:
       throw new FormatError(`unknown operation type ${type}`);
   }
