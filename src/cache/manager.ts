@@ -30,6 +30,8 @@ export interface CacheOptions {
   workerHeapMb?: number;
   /** how long close() waits for calls in flight */
   closeTimeoutMs?: number;
+  /** a build that takes longer fails (a hung git must not hold requests forever) */
+  buildTimeoutMs?: number;
   allowFaults?: boolean;
   logger?: Logger;
   registry?: Registry;
@@ -40,6 +42,7 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60_000;
 // cost little memory while keeping enough popular ones hot.
 export const DEFAULT_MAX_WORKERS = 16;
 export const DEFAULT_WORKER_HEAP_MB = 1024;
+export const DEFAULT_BUILD_TIMEOUT_MS = 5 * 60_000;
 
 // A call whose worker is replaced under it (invalidation while it waits for a
 // build) starts again on the fresh worker; a burst of pushes may do that a
@@ -56,6 +59,8 @@ class Entry {
   idleTimer: NodeJS.Timeout | undefined;
   /** set once the entry leaves the map; the worker may still finish calls */
   ending: Ending | undefined;
+  /** why the worker was failed on purpose (a build timeout) */
+  failure: string | undefined;
   destroyed = false;
   ready!: Promise<CacheStats>;
 
@@ -92,6 +97,7 @@ export class GitBugCacheManager {
       backend: options.backend ?? DEFAULT_BACKEND,
       workerHeapMb: options.workerHeapMb ?? DEFAULT_WORKER_HEAP_MB,
       closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
+      buildTimeoutMs: options.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS,
       allowFaults: options.allowFaults ?? false,
     };
     this.log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'cache' });
@@ -216,12 +222,21 @@ export class GitBugCacheManager {
         throw this.threadFailure(entry, err);
       },
     );
+    const timeout = setTimeout(() => {
+      if (entry.built || entry.ending) return;
+      entry.failure = `the cache build did not finish within ${Math.round(this.opts.buildTimeoutMs / 1000)} s`;
+      this.metrics.workerFailures.inc();
+      this.log.error({ repo }, entry.failure);
+      this.retire(entry, 'failed');
+    }, this.opts.buildTimeoutMs);
+    timeout.unref();
     // A build that fails takes its entry with it, so the next request tries again.
     entry.ready.catch((err: unknown) => {
       if (entry.ending) return;
       this.log.warn({ repo, err: (err as Error).message }, 'cache build failed');
       this.retire(entry, 'broken');
     });
+    entry.ready.finally(() => clearTimeout(timeout)).catch(() => {});
     return entry;
   }
 
@@ -324,7 +339,7 @@ export class GitBugCacheManager {
   private threadFailure(entry: Entry, err: unknown): Error {
     if (this.closing) return new UnavailableError('the server is shutting down');
     if (entry.ending && entry.ending !== 'failed') return new Replaced();
-    const reason = describeFailure(err);
+    const reason = entry.failure ?? describeFailure(err);
     if (!entry.ending) {
       this.metrics.workerFailures.inc();
       this.log.error({ repo: entry.name, err: reason }, 'cache worker failed');

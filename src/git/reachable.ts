@@ -55,11 +55,12 @@ export class ObjectMap {
     let pos = 0;
     while (pos < out.length) {
       const oidEnd = scanTo(out, pos, SP);
+      if (out[oidEnd] !== SP) throw new GitObjectError('?', 'unexpected cat-file output');
       const kindEnd = scanTo(out, oidEnd + 1, SP);
-      const nl = scanTo(out, oidEnd + 1, NL);
+      const nl = scanTo(out, kindEnd, NL);
       if (nl >= out.length) throw new GitObjectError('?', 'truncated cat-file output');
       const oid = out.toString('latin1', pos, oidEnd);
-      if (kindEnd > nl) {
+      if (kindEnd === nl) {
         // "<oid> missing": left out, read (and reported) on demand.
         pos = nl + 1;
         continue;

@@ -229,6 +229,9 @@ describe('bugserve serve with a real git client', () => {
     expect(r.code, r.stderr).toBe(0);
 
     const bug = await getJson<{ status: string; comments: { message: string }[] }>(server().url, `/api/v1/repos/proj/bugs/${changed}`);
+    expect(await invalidations('hook')).toBe(hook0 + 1);
+    // The hook did it, not the cache's own refs check.
+    expect(await invalidations('refs-changed')).toBe(refsChanged0);
     expect(bug.comments).toHaveLength(before.comments.length + 1);
     expect(bug.comments.at(-1)!.message).toBe('Pushed **later** over HTTP');
     expect(bug.status).toBe('closed');
@@ -237,10 +240,7 @@ describe('bugserve serve with a real git client', () => {
     const list = await listAll('proj');
     expect(list.total).toBe(GEN_BUGS - 1);
     expect(list.bugs.map((b) => b.id)).not.toContain(deleted);
-
     expect(await invalidations('hook')).toBe(hook0 + 1);
-    // The hook did it, not the cache's own refs check.
-    expect(await invalidations('refs-changed')).toBe(refsChanged0);
   });
 
   it('a push without the token, or with a wrong one, is refused and changes nothing', async () => {

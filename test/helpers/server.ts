@@ -45,7 +45,7 @@ export interface ChildServer {
 
 export interface SpawnOptions {
   dataDir: string;
-  /** BUGSERVE_PUSH_TOKEN; absent: pushing is off */
+  /** BUGSERVE_PUSH_TOKEN; absent: serve uses (or writes) DATA/push-token */
   pushToken?: string;
   /** default 127.0.0.1:0 (the log line tells the port) */
   listen?: string;

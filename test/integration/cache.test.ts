@@ -212,6 +212,14 @@ describe('failing workers', () => {
     expect((err as Error).message).toMatch(/out of memory/);
     expect((await m.call('small', listAll)).total).toBe(12);
   });
+  it('fails a build that does not finish in time instead of holding requests', async () => {
+    const m = manager({ buildTimeoutMs: 1 });
+    const err = await m.call('small', listAll).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkerFailedError);
+    expect((err as Error).message).toMatch(/did not finish within/);
+    await sleep(100);
+    expect(m.workerThreads()).toBe(0);
+  });
 });
 
 describe('per-request mode', () => {

@@ -3,13 +3,14 @@
 // bare repository's file path run it, and startHookListener hears which
 // repository's git-bug refs changed.
 
-import { execFile, spawn, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { ensureBuilt } from '../helpers/build.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HOOK_MARKER, LOCAL_HOOK } from '../../src/hooks/install.js';
 import { socketPath } from '../../src/hooks/channel.js';
@@ -71,17 +72,6 @@ async function gitOk(args: string[], cwd = root): Promise<string> {
 
 const bugserve = (args: string[]) => run(process.execPath, [CLI, ...args]);
 
-/** The built CLI the hook runs must match the sources under test. */
-function ensureBuilt(): void {
-  const pairs = ['cli', 'commands/hook', 'commands/hooks', 'hooks/install', 'hooks/post-receive', 'hooks/channel'];
-  const stale = pairs.some((p) => {
-    const js = path.join(PROJECT_ROOT, 'dist', 'src', `${p}.js`);
-    return !existsSync(js) || statSync(js).mtimeMs < statSync(path.join(PROJECT_ROOT, 'src', `${p}.ts`)).mtimeMs;
-  });
-  // tsc writes its output even when files elsewhere do not typecheck.
-  if (stale) spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', PROJECT_ROOT]);
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build`);
-}
 
 function url(name: string): string {
   return `http://x:${TOKEN}@${base.slice('http://'.length)}/${name}.git`;

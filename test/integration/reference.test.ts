@@ -8,8 +8,8 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ensureBuilt } from '../helpers/build.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusAvailable, CORPUS_BUGS, loadCorpus, PROJECT_ROOT } from '../helpers/corpus.js';
 import { initBare, nextClock, opId, ops, tempDir, updateRef, writeIdentity, writePack, type Op } from '../helpers/git-bug-writer.js';
@@ -111,7 +111,7 @@ const tmp = tempDir('bugserve-reference-');
 afterAll(() => tmp.remove());
 
 beforeAll(() => {
-  if (!existsSync(CLI)) execFileSync('npx', ['tsc', '-p', PROJECT_ROOT], { stdio: 'inherit' });
+  ensureBuilt();
 });
 
 describe.skipIf(!corpusAvailable)('the real git-bug corpus', () => {

@@ -4,18 +4,16 @@
 
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installHook } from '../../src/hooks/install.js';
 import type { RunningServer } from '../../src/web/server.js';
-import { PROJECT_ROOT } from '../helpers/corpus.js';
+import { ensureBuilt } from '../helpers/build.js';
 import { git, ops, smallRepo, tempDir, writeBug } from '../helpers/git-bug-writer.js';
 import { getJson, metricValue, request, start } from './web-fixture.js';
 
 const execFileAsync = promisify(execFile);
-const cliBuilt = existsSync(path.join(PROJECT_ROOT, 'dist/src/cli.js'));
-if (!cliBuilt) console.warn('[web-git] dist/src/cli.js is missing (run "npm run build"): the push hook suite is skipped.');
+// The push hook runs the built CLI.
+ensureBuilt();
 
 const tmp = tempDir('bugserve-web-git-');
 const dataDir = `${tmp.path}/data`;
@@ -46,7 +44,7 @@ async function until(check: () => Promise<boolean>, ms = 10_000): Promise<boolea
   return false;
 }
 
-describe.skipIf(!cliBuilt)('git over HTTP through bugserve serve', () => {
+describe('git over HTTP through bugserve serve', () => {
   it('clones and fetches bugs anonymously', async () => {
     const local = `${tmp.path}/clone.git`;
     await run(['clone', '--quiet', '--bare', `${server.url}/app.git`, local]);

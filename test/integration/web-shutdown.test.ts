@@ -1,12 +1,10 @@
 // Graceful shutdown, in-process and through `bugserve serve` with real signals.
 
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
+import { CLI, ensureBuilt } from '../helpers/build.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../src/gen/generate.js';
-import { PROJECT_ROOT } from '../helpers/corpus.js';
 import { tempDir } from '../helpers/git-bug-writer.js';
 import { request, start } from './web-fixture.js';
 
@@ -45,9 +43,9 @@ describe('startServer().close()', () => {
   });
 });
 
-const cli = path.join(PROJECT_ROOT, 'dist/src/cli.js');
-
-describe.skipIf(!existsSync(cli))('bugserve serve', () => {
+describe('bugserve serve', () => {
+  beforeAll(() => void ensureBuilt());
+  const cli = CLI;
   it('starts from flags, answers, and exits 0 on SIGTERM', async () => {
     const child = spawn(process.execPath, [cli, 'serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--idle-timeout', '30s'], {
       env: { ...process.env, BUGSERVE_PUSH_TOKEN: 'x' },

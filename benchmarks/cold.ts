@@ -1,0 +1,179 @@
+// Cold build: a fresh cache manager, one `open` call (worker start + reader +
+// index), for each repository, ref layout and git backend. Baselines in the
+// same run: the isomorphic-git backend (the ratio column), git alone reading
+// the same objects, and the reader over single pipelined reads without the
+// bulk read.
+
+import { GitBugCacheManager } from '../src/cache/manager.js';
+import type { GitBackendName } from '../src/cache/protocol.js';
+import { CatFileStore } from '../src/git/cat-file.js';
+import type { GitStore } from '../src/git/store.js';
+import { loadRepository } from '../src/gitbug/load.js';
+import { REPOS_DIR, type Dataset } from './lib/data.js';
+import { cpuTimes } from './lib/machine.js';
+import { table, type Section, type Target } from './lib/report.js';
+import { ALL_OBJECTS_SCRIPT, countObjects, REACHABLE_SCRIPT, timeShell } from './lib/run-git.js';
+import { ms, spread, summarize, times, verdict } from './lib/stats.js';
+
+export interface ColdRun {
+  wallMs: number;
+  readerMs: number;
+  nodeCpuMs: number;
+  gitCpuMs: number;
+}
+
+export interface ColdPlan {
+  dataset: Dataset;
+  backend: GitBackendName;
+  runs: number;
+  /** a run still going after this long is stopped and reported as such */
+  timeoutMs: number;
+}
+
+const TARGET_10K_MS = 1000;
+
+/** One cold build through the cache manager, as the server does it. */
+export async function coldBuild(ds: Dataset, backend: GitBackendName, timeoutMs = Infinity): Promise<ColdRun | 'timeout'> {
+  const cache = new GitBugCacheManager({ reposDir: REPOS_DIR, backend, maxWorkers: 1 });
+  try {
+    const c0 = cpuTimes();
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      if (Number.isFinite(timeoutMs)) timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    const stats = await Promise.race([cache.call(ds.name, { kind: 'open' }), timedOut]);
+    clearTimeout(timer);
+    if (stats === 'timeout') return 'timeout';
+    const wallMs = performance.now() - started;
+    const c1 = cpuTimes();
+    return {
+      wallMs,
+      readerMs: stats.buildMs,
+      nodeCpuMs: c0 && c1 ? c1.self - c0.self : NaN,
+      gitCpuMs: c0 && c1 ? c1.children - c0.children : NaN,
+    };
+  } finally {
+    await cache.close();
+  }
+}
+
+/** The reader over single pipelined `cat-file --batch` reads: the bulk read hidden. */
+async function singleReads(ds: Dataset): Promise<number> {
+  const store = new CatFileStore(ds.path);
+  const noBulk: GitStore = {
+    listRefs: (p) => store.listRefs(p),
+    readCommit: (o) => store.readCommit(o),
+    readTree: (o) => store.readTree(o),
+    readBlob: (o) => store.readBlob(o),
+    close: () => store.close(),
+  };
+  const started = performance.now();
+  try {
+    await loadRepository(noBulk);
+    return performance.now() - started;
+  } finally {
+    await store.close();
+  }
+}
+
+interface Row {
+  ds: Dataset;
+  what: string;
+  runs: number[];
+  reader?: number[];
+  cpu?: string;
+  note?: string;
+}
+
+export async function coldSection(plans: ColdPlan[], baselineData: Dataset[], log: (s: string) => void): Promise<Section> {
+  const rows: Row[] = [];
+  const isoMedian = new Map<string, number>();
+  let catFile10k: number | undefined;
+
+  for (const p of plans) {
+    const { dataset: ds, backend } = p;
+    const runs: ColdRun[] = [];
+    let timedOut = false;
+    for (let i = 0; i < p.runs; i++) {
+      const r = await coldBuild(ds, backend, p.timeoutMs);
+      if (r === 'timeout') {
+        timedOut = true;
+        break;
+      }
+      runs.push(r);
+    }
+    const wall = runs.map((r) => r.wallMs);
+    const s = summarize(wall);
+    log(`  cold ${ds.name} ${backend}: ${runs.length ? spread(s) : 'timed out'}`);
+    if (backend === 'isomorphic-git' && runs.length) isoMedian.set(`${ds.name}`, s.median);
+    if (backend === 'cat-file' && ds.bugs === 10_000 && ds.refs === 'loose') catFile10k = s.median;
+    const cpu = runs.length
+      ? `${ms(summarize(runs.map((r) => r.nodeCpuMs)).median)} / ${ms(summarize(runs.map((r) => r.gitCpuMs)).median)}`
+      : '';
+    rows.push({
+      ds,
+      what: backend,
+      runs: wall,
+      reader: runs.map((r) => r.readerMs),
+      cpu,
+      note: timedOut ? `stopped after ${Math.round(p.timeoutMs / 1000)} s` : undefined,
+    });
+  }
+
+  // Baselines: git alone on the same objects, and single reads without the bulk read.
+  const baseRows: string[][] = [];
+  for (const ds of baselineData) {
+    const objects = countObjects(ds.path);
+    const reach = summarize([await timeShell(REACHABLE_SCRIPT, ds.path), await timeShell(REACHABLE_SCRIPT, ds.path), await timeShell(REACHABLE_SCRIPT, ds.path)]);
+    const all = summarize([await timeShell(ALL_OBJECTS_SCRIPT, ds.path), await timeShell(ALL_OBJECTS_SCRIPT, ds.path), await timeShell(ALL_OBJECTS_SCRIPT, ds.path)]);
+    const single = summarize([await singleReads(ds)]);
+    log(`  baselines ${ds.name}: reachable ${ms(reach.median)}, all objects ${ms(all.median)}, single reads ${ms(single.median)}`);
+    baseRows.push(
+      [ds.label, `git alone: rev-list --objects \\| cat-file --batch --buffer (what the bulk read asks git for, ${objects.toLocaleString('en-US')} objects)`, spread(reach)],
+      [ds.label, 'git alone: cat-file --batch-all-objects --batch --unordered (every object, pack order)', spread(all)],
+      [ds.label, 'reader over single pipelined cat-file --batch reads, no bulk read (in-process, no worker)', spread(single)],
+    );
+  }
+
+  const body: string[] = [];
+  body.push(
+    'A fresh `GitBugCacheManager` per run and one `open` call: worker thread start, listing refs, reading objects, ' +
+      'decoding, compiling and indexing, until the reply is back on the main thread. "Reader" is the part inside the ' +
+      'worker (its own `buildMs`). CPU is this process (all threads) / its git children, medians. ' +
+      '**Baseline: the isomorphic-git backend on the same repository** (ratio = its median / this median).',
+    '',
+    table(
+      ['data', 'refs', 'backend', 'cold build: median (min – max)', 'reader alone (median)', 'CPU node / git', 'runs', 'vs isomorphic-git'],
+      rows.map((r) => {
+        const s = summarize(r.runs);
+        const iso = isoMedian.get(r.ds.name);
+        return [
+          `${r.ds.label} (${r.ds.bugs.toLocaleString('en-US')} bugs)`,
+          r.ds.refs,
+          r.what,
+          r.runs.length ? spread(s) : (r.note ?? 'n/a'),
+          r.reader?.length ? ms(summarize(r.reader).median) : '',
+          r.cpu ?? '',
+          String(r.runs.length) + (r.note ? ` (${r.note})` : ''),
+          iso !== undefined && r.runs.length ? times(iso, s.median) : 'no baseline run',
+        ];
+      }),
+    ),
+    '',
+    'The same data read by git alone, and by the reader without its bulk read (3 runs of git, 1 of the reader):',
+    '',
+    table(['data', 'what', 'median (min – max)'], baseRows),
+  );
+
+  const targets: Target[] = [];
+  if (catFile10k !== undefined) {
+    targets.push({
+      figure: 'Cold build, 10k bugs (cat-file backend, loose refs, reader + worker start)',
+      target: '<= 1.0 s',
+      measured: ms(catFile10k),
+      verdict: verdict(catFile10k, TARGET_10K_MS),
+    });
+  }
+  return { title: 'Cold build', body: body.join('\n'), targets };
+}
