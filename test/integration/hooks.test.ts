@@ -122,8 +122,11 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve));
+  if (server) {
+    const s = server;
+    s.closeAllConnections();
+    await new Promise((resolve) => s.close(resolve));
+  }
   if (root) await rm(root, { recursive: true, force: true });
 });
 

@@ -1,0 +1,57 @@
+// A bugserve server in a child process (so the load generator and the server
+// do not share an event loop), and a keep-alive HTTP client for latencies.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface ChildServer {
+  url: string;
+  child: ChildProcess;
+  close(): Promise<void>;
+}
+
+export interface ChildServerOptions {
+  reposDir: string;
+  cacheMode: 'warm' | 'per-request';
+  maxWorkers?: number;
+  idleTimeoutMs?: number;
+}
+
+export function startChildServer(opts: ChildServerOptions): Promise<ChildServer> {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'server-child.js');
+  const child = fork(script, [JSON.stringify(opts)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`benchmark server exited with ${code}`)));
+    child.once('message', (m: { url: string }) => {
+      resolve({
+        url: m.url,
+        child,
+        close: () =>
+          new Promise<void>((done) => {
+            child.removeAllListeners('exit');
+            child.once('exit', () => done());
+            child.send('close');
+            setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+          }),
+      });
+    });
+  });
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+/** GET url; resolves with [status, milliseconds until the whole body arrived]. */
+export function timedGet(url: string): Promise<[number, number]> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const req = http.get(url, { agent }, (res) => {
+      res.on('data', () => {});
+      res.on('end', () => resolve([res.statusCode ?? 0, performance.now() - started]));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}

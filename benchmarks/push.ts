@@ -1,0 +1,76 @@
+// The first request after a push that changes one bug of the 10k repository.
+// The push is written with git plumbing into a scratch copy (a new pack
+// commit with one comment on one bug, then update-ref), as receive-pack
+// would leave it; the manager notices the changed refs on the next request
+// and rebuilds everything (what this figure is about). Baseline: the same
+// request warm, just before the push.
+
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { GitBugCacheManager } from '../src/cache/manager.js';
+import { REPOS_DIR, removeRepo, scratchCopy, type Dataset } from './lib/data.js';
+import { table, type Section } from './lib/report.js';
+import { ms, spread, summarize, times } from './lib/stats.js';
+
+function git(dir: string, args: string[], input?: string): string {
+  return execFileSync('git', ['--git-dir', dir, ...args], { input, encoding: 'utf8', maxBuffer: 64 << 20 }).trim();
+}
+
+/** Adds one pack commit with a comment to the bug at `ref`, as git-bug would. */
+function pushComment(dir: string, ref: string, author: string, n: number): void {
+  const head = git(dir, ['rev-parse', ref]);
+  const entries = git(dir, ['ls-tree', head]).split('\n');
+  const editClock = Math.max(...entries.map((l) => /\tedit-clock-(\d+)$/.exec(l)?.[1]).filter(Boolean).map(Number));
+  const op = { type: 3, timestamp: 1_800_000_000 + n, nonce: randomBytes(20).toString('base64'), message: `benchmark push ${n}`, files: null };
+  const ops = git(dir, ['hash-object', '-w', '--stdin'], JSON.stringify({ author: { id: author }, ops: [op] }));
+  const empty = git(dir, ['hash-object', '-w', '--stdin'], '');
+  const tree = git(dir, ['mktree'], [`100644 blob ${empty}\tversion-4`, `100644 blob ${ops}\tops`, `100644 blob ${empty}\tedit-clock-${editClock + 1}`].join('\n') + '\n');
+  const commit = git(dir, ['hash-object', '-t', 'commit', '-w', '--stdin'], `tree ${tree}\nparent ${head}\nauthor  <> 1800000000 +0000\ncommitter  <> 1800000000 +0000\n\n`);
+  git(dir, ['update-ref', ref, commit, head]);
+}
+
+export async function pushSection(source: Dataset, pushes: number, log: (s: string) => void): Promise<Section> {
+  const ds = scratchCopy(source, 'push-scratch');
+  const cache = new GitBugCacheManager({ reposDir: REPOS_DIR });
+  const warm: number[] = [];
+  const first: number[] = [];
+  try {
+    const ref = git(ds.path, ['for-each-ref', '--count=1', '--format=%(refname)', 'refs/bugs/']);
+    const author = git(ds.path, ['for-each-ref', '--count=1', '--format=%(refname:lstrip=2)', 'refs/identities/']);
+    const list = { kind: 'list', q: undefined, page: 1, perPage: 50 } as const;
+    await cache.call(ds.name, list);
+    for (let i = 1; i <= pushes; i++) {
+      const t0 = performance.now();
+      await cache.call(ds.name, list);
+      warm.push(performance.now() - t0);
+      pushComment(ds.path, ref, author, i);
+      const t1 = performance.now();
+      const reply = await cache.call(ds.name, { kind: 'bug', prefix: ref.slice('refs/bugs/'.length) });
+      first.push(performance.now() - t1);
+      if (!reply.comments.some((c) => c.message === `benchmark push ${i}`)) throw new Error('the pushed comment is not in the first answer');
+      log(`  first request after push ${i}: ${ms(first[first.length - 1])}`);
+    }
+  } finally {
+    await cache.close();
+    removeRepo(ds);
+  }
+  const w = summarize(warm);
+  const f = summarize(first);
+  const body = [
+    `${pushes} pushes, each adding one comment to one bug of ${source.label} (loose refs); the first request after each is the ` +
+      "changed bug's page, checked to contain the new comment. **Baseline: the same repository's warm list page just before each push.**",
+    '',
+    table(
+      ['request', 'median (min – max)', 'vs warm'],
+      [
+        ['warm, before the push (baseline)', spread(w), '1x'],
+        ['first after the push (full rebuild today)', spread(f), `${times(f.median, w.median)} slower`],
+      ],
+    ),
+  ].join('\n');
+  return {
+    title: 'First request after a push',
+    body,
+    targets: [{ figure: 'First request after a push changing one bug of 10k', target: 'measure it (next to beat)', measured: ms(f.median), verdict: 'measured' }],
+  };
+}

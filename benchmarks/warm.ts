@@ -1,0 +1,134 @@
+// Warm pages: the bug list (default query, a label filter, free text) and the
+// page of the biggest bug, answered from a built cache. Server-side is
+// GitBugCacheManager.call on this thread (worker round trip and structured
+// clone included); HTTP is a keep-alive client against a server in a child
+// process (routing, rendering or JSON, the socket). The baseline is the same
+// request with `--cache per-request` (build, answer, discard).
+
+import { GitBugCacheManager } from '../src/cache/manager.js';
+import type { WorkerRequest } from '../src/cache/protocol.js';
+import { REPOS_DIR, type Dataset } from './lib/data.js';
+import { startChildServer, timedGet } from './lib/http.js';
+import { table, type Section, type Target } from './lib/report.js';
+import { ms, spread, summarize, times, verdict } from './lib/stats.js';
+
+interface Page {
+  name: string;
+  req: WorkerRequest;
+  /** path under the server, for the HTML page */
+  http: string;
+}
+
+const WARMUP = 20;
+const TARGET_P50_MS = 1;
+const TARGET_RATIO = 500;
+
+async function biggestBug(cache: GitBugCacheManager, ds: Dataset): Promise<{ id: string; comments: number }> {
+  const all = await cache.call(ds.name, { kind: 'list', q: '', page: 1, perPage: 1_000_000 });
+  let best = all.bugs[0];
+  for (const b of all.bugs) if (b.comments > best.comments) best = b;
+  return { id: best.id, comments: best.comments };
+}
+
+function pagesOf(ds: Dataset, big: { id: string; comments: number }): Page[] {
+  const list = (q: string | undefined): WorkerRequest => ({ kind: 'list', q, page: 1, perPage: 50 });
+  const base = `/${ds.name}/bugs`;
+  return [
+    { name: 'bug list, default query (status:open)', req: list(undefined), http: base },
+    { name: 'bug list, label filter (label:bug)', req: list('label:bug'), http: `${base}?q=${encodeURIComponent('label:bug')}` },
+    { name: 'bug list, free text (deadlock)', req: list('deadlock'), http: `${base}?q=deadlock` },
+    { name: `bug page, ${big.comments} comments`, req: { kind: 'bug', prefix: big.id }, http: `${base}/${big.id.slice(0, 12)}` },
+  ];
+}
+
+async function timeCalls(cache: GitBugCacheManager, repo: string, req: WorkerRequest, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n + WARMUP; i++) {
+    const started = performance.now();
+    await cache.call(repo, req as never);
+    if (i >= WARMUP) out.push(performance.now() - started);
+  }
+  return out;
+}
+
+async function timeHttp(url: string, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n + WARMUP; i++) {
+    const [status, t] = await timedGet(url);
+    if (status !== 200) throw new Error(`${url} answered ${status}`);
+    if (i >= WARMUP) out.push(t);
+  }
+  return out;
+}
+
+export interface WarmPlan {
+  dataset: Dataset;
+  samples: number;
+  perRequestRuns: number;
+}
+
+export async function warmSection(plans: WarmPlan[], log: (s: string) => void): Promise<Section> {
+  const rows: string[][] = [];
+  const targets: Target[] = [];
+  for (const plan of plans) {
+    const ds = plan.dataset;
+    const cache = new GitBugCacheManager({ reposDir: REPOS_DIR });
+    const perRequest = new GitBugCacheManager({ reposDir: REPOS_DIR, mode: 'per-request' });
+    const server = await startChildServer({ reposDir: REPOS_DIR, cacheMode: 'warm' });
+    try {
+      const big = await biggestBug(cache, ds);
+      // Build the server's cache before timing it.
+      await timedGet(server.url + `/${ds.name}/bugs`);
+      for (const page of pagesOf(ds, big)) {
+        const side = summarize(await timeCalls(cache, ds.name, page.req, plan.samples));
+        const overHttp = summarize(await timeHttp(server.url + page.http, plan.samples));
+        const naive: number[] = [];
+        for (let i = 0; i < plan.perRequestRuns; i++) {
+          const started = performance.now();
+          await perRequest.call(ds.name, page.req as never);
+          naive.push(performance.now() - started);
+        }
+        const naiveS = summarize(naive);
+        log(`  warm ${ds.name} ${page.name}: p50 ${ms(side.p50)} (HTTP ${ms(overHttp.p50)}), per-request ${ms(naiveS.median)}`);
+        rows.push([
+          ds.label,
+          page.name,
+          ms(side.p50),
+          ms(side.p99),
+          ms(overHttp.p50),
+          ms(overHttp.p99),
+          spread(naiveS),
+          times(naiveS.median, side.p50),
+        ]);
+        if (ds.bugs === 10_000) {
+          targets.push(
+            { figure: `Warm ${page.name}, 10k, server-side p50`, target: '<= 1 ms', measured: ms(side.p50), verdict: verdict(side.p50, TARGET_P50_MS) },
+            {
+              figure: `Warm vs per-request, ${page.name}, 10k`,
+              target: '>= 500x',
+              measured: times(naiveS.median, side.p50),
+              verdict: verdict(naiveS.median / side.p50, TARGET_RATIO, true),
+            },
+          );
+        }
+      }
+    } finally {
+      await server.close();
+      await cache.close();
+      await perRequest.close();
+    }
+  }
+  const body = [
+    `Each page: ${WARMUP} warm-up requests, then ${plans.map((p) => `${p.samples} timed ones (${p.dataset.label})`).join(', ')}, one at a time. ` +
+      'Server-side = `GitBugCacheManager.call` from the main thread (worker round trip and structured clone included). ' +
+      'HTTP = the HTML page through a keep-alive connection to a server in a child process (routing, rendering, socket). ' +
+      '**Baseline: the same request with `--cache per-request`** (a manager in per-request mode: new worker, full build, answer, discard); ' +
+      'ratio = per-request median / warm server-side p50. Loose refs (the layout does not matter once warm).',
+    '',
+    table(
+      ['data', 'page', 'server p50', 'server p99', 'HTTP p50', 'HTTP p99', 'per-request: median (min – max)', 'warm vs per-request'],
+      rows,
+    ),
+  ].join('\n');
+  return { title: 'Warm pages, and per-request mode', body, targets };
+}
