@@ -56,7 +56,7 @@ export function repoDir(reposDir: string, name: string): string {
 }
 
 /** A bare repository has a HEAD file and an objects folder. */
-async function isBareRepo(dir: string): Promise<boolean> {
+export async function isBareRepo(dir: string): Promise<boolean> {
   try {
     const [head, objects] = await Promise.all([stat(path.join(dir, 'HEAD')), stat(path.join(dir, 'objects'))]);
     return head.isFile() && objects.isDirectory();

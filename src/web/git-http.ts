@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream';
 import { BadRequestError } from '../errors.js';
-import { repoDir } from '../git/repo-path.js';
+import { isBareRepo, repoDir } from '../git/repo-path.js';
 import { installHook } from '../hooks/install.js';
 
 export interface GitHttpLogger {
@@ -93,15 +93,6 @@ function authorizedUser(req: IncomingMessage, token: string): string | undefined
   if (!timingSafeEqual(sha256(decoded.slice(colon + 1)), sha256(token))) return undefined;
   // REMOTE_USER ends up in hook environments and reflogs: keep it tame.
   return /^[A-Za-z0-9._@+-]{1,64}$/.test(user) ? user : 'bugserve';
-}
-
-async function isBareRepo(dir: string): Promise<boolean> {
-  try {
-    const [head, objects] = await Promise.all([stat(path.join(dir, 'HEAD')), stat(path.join(dir, 'objects'))]);
-    return head.isFile() && objects.isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 async function pathExists(p: string): Promise<boolean> {

@@ -4,12 +4,12 @@
 // very next answer), pushes while the server is down, hooks kept by
 // `hooks install`, and SIGTERM with a request in flight.
 
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { gitSandbox } from '../helpers/git-client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOOK_MARKER } from '../../src/hooks/install.js';
 import { CLI, ensureBuilt } from '../helpers/build.js';
@@ -31,48 +31,7 @@ let workGit: string;
 let genRepo: string;
 let srv: ChildServer | undefined;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-function run(cmd: string, args: string[], cwd = root): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    execFile(
-      cmd,
-      args,
-      {
-        cwd,
-        maxBuffer: 64 * 1024 * 1024,
-        env: {
-          PATH: process.env.PATH,
-          HOME: root,
-          GIT_CONFIG_NOSYSTEM: '1',
-          GIT_CONFIG_GLOBAL: '/dev/null',
-          // A refused push must fail, not wait for a password on a terminal.
-          GIT_TERMINAL_PROMPT: '0',
-          GIT_ASKPASS: '/bin/false',
-        },
-      },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr), ms: Date.now() - started });
-      },
-    );
-  });
-}
-
-const git = (args: string[], cwd = root) =>
-  run('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'init.defaultBranch=main', ...args], cwd);
-
-async function gitOk(args: string[], cwd = root): Promise<string> {
-  const r = await git(args, cwd);
-  if (r.code !== 0) throw new Error(`git ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout.trim();
-}
+const { run, git, gitOk } = gitSandbox(() => root);
 
 const bugserve = (args: string[]) => run(process.execPath, [CLI, ...args]);
 

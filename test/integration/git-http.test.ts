@@ -11,6 +11,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { gitSandbox } from '../helpers/git-client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadRequestError } from '../../src/errors.js';
 import { HOOK_MARKER } from '../../src/hooks/install.js';
@@ -30,44 +31,7 @@ let pushToken: string | undefined = TOKEN;
 const created: string[] = [];
 const encodings: string[] = [];
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** git with no user or system config, no prompts, no credential helpers. */
-function git(args: string[], cwd = root): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      'git',
-      ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'init.defaultBranch=main', ...args],
-      {
-        cwd,
-        maxBuffer: 64 * 1024 * 1024,
-        env: {
-          PATH: process.env.PATH,
-          HOME: root,
-          GIT_CONFIG_NOSYSTEM: '1',
-          GIT_CONFIG_GLOBAL: '/dev/null',
-          GIT_TERMINAL_PROMPT: '0',
-          GIT_ASKPASS: '',
-          SSH_ASKPASS: '',
-        },
-      },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
-  });
-}
-
-async function gitOk(args: string[], cwd = root): Promise<string> {
-  const r = await git(args, cwd);
-  if (r.code !== 0) throw new Error(`git ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout.trim();
-}
+const { git, gitOk } = gitSandbox(() => root);
 
 function url(name: string, token?: string): string {
   const auth = token === undefined ? '' : `x:${token}@`;

@@ -3,7 +3,7 @@
 // bare repository's file path run it, and startHookListener hears which
 // repository's git-bug refs changed.
 
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -11,6 +11,7 @@ import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureBuilt } from '../helpers/build.js';
+import { gitSandbox } from '../helpers/git-client.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HOOK_MARKER, LOCAL_HOOK } from '../../src/hooks/install.js';
 import { socketPath } from '../../src/hooks/channel.js';
@@ -29,46 +30,7 @@ let work: string;
 let server: http.Server;
 let base: string;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-function run(cmd: string, args: string[], cwd = root): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    execFile(
-      cmd,
-      args,
-      {
-        cwd,
-        maxBuffer: 64 * 1024 * 1024,
-        env: {
-          PATH: process.env.PATH,
-          HOME: root,
-          GIT_CONFIG_NOSYSTEM: '1',
-          GIT_CONFIG_GLOBAL: '/dev/null',
-          GIT_TERMINAL_PROMPT: '0',
-        },
-      },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr), ms: Date.now() - started });
-      },
-    );
-  });
-}
-
-const git = (args: string[], cwd = root) =>
-  run('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'init.defaultBranch=main', ...args], cwd);
-
-async function gitOk(args: string[], cwd = root): Promise<string> {
-  const r = await git(args, cwd);
-  if (r.code !== 0) throw new Error(`git ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout.trim();
-}
+const { run, git, gitOk } = gitSandbox(() => root);
 
 const bugserve = (args: string[]) => run(process.execPath, [CLI, ...args]);
 
