@@ -6,7 +6,9 @@
 
 import { GitBugCacheManager } from '../src/cache/manager.js';
 import type { GitBackendName } from '../src/cache/protocol.js';
+import { isDeepStrictEqual } from 'node:util';
 import { CatFileStore } from '../src/git/cat-file.js';
+import { openGitStore } from '../src/git/open.js';
 import type { GitStore } from '../src/git/store.js';
 import { loadRepository } from '../src/gitbug/load.js';
 import { REPOS_DIR, type Dataset } from './lib/data.js';
@@ -45,6 +47,9 @@ export async function coldBuild(ds: Dataset, backend: GitBackendName, timeoutMs 
     const stats = await Promise.race([cache.call(ds.name, { kind: 'open' }), timedOut]);
     clearTimeout(timer);
     if (stats === 'timeout') return 'timeout';
+    if (stats.bugs !== ds.bugs || stats.damaged > 0) {
+      throw new Error(`${ds.name} (${backend}): compiled ${stats.bugs} bugs and ${stats.damaged} damaged, expected ${ds.bugs} and none`);
+    }
     const wallMs = performance.now() - started;
     const c1 = cpuTimes();
     return {
@@ -77,6 +82,23 @@ async function singleReads(ds: Dataset): Promise<number> {
   }
 }
 
+/**
+ * Both backends must compile the same bugs before their speeds mean anything:
+ * the bulk, batched path (cat-file) against plain single reads (isomorphic-git).
+ */
+export async function backendsAgree(ds: Dataset): Promise<boolean> {
+  const load = async (backend: GitBackendName) => {
+    const store = openGitStore(ds.path, backend);
+    try {
+      return await loadRepository(store);
+    } finally {
+      await store.close();
+    }
+  };
+  const [a, b] = [await load('cat-file'), await load('isomorphic-git')];
+  return isDeepStrictEqual(a.bugs, b.bugs) && isDeepStrictEqual([...a.identities], [...b.identities]) && a.damaged.length === 0;
+}
+
 interface Row {
   ds: Dataset;
   what: string;
@@ -87,6 +109,9 @@ interface Row {
 }
 
 export async function coldSection(plans: ColdPlan[], baselineData: Dataset[], log: (s: string) => void): Promise<Section> {
+  const agree = await backendsAgree(baselineData[0]);
+  log(`  ${baselineData[0].name}: both backends compile the same bugs: ${agree}`);
+  if (!agree) throw new Error(`the two backends compile ${baselineData[0].name} differently`);
   const rows: Row[] = [];
   const isoMedian = new Map<string, number>();
   let catFile10k: number | undefined;
@@ -130,7 +155,7 @@ export async function coldSection(plans: ColdPlan[], baselineData: Dataset[], lo
     const single = summarize([await singleReads(ds)]);
     log(`  baselines ${ds.name}: reachable ${ms(reach.median)}, all objects ${ms(all.median)}, single reads ${ms(single.median)}`);
     baseRows.push(
-      [ds.label, `git alone: rev-list --objects \\| cat-file --batch --buffer (what the bulk read asks git for, ${objects.toLocaleString('en-US')} objects)`, spread(reach)],
+      [ds.label, `git alone: rev-list --objects | cat-file --batch --buffer (what the bulk read asks git for, ${objects.toLocaleString('en-US')} objects)`, spread(reach)],
       [ds.label, 'git alone: cat-file --batch-all-objects --batch --unordered (every object, pack order)', spread(all)],
       [ds.label, 'reader over single pipelined cat-file --batch reads, no bulk read (in-process, no worker)', spread(single)],
     );
@@ -149,7 +174,7 @@ export async function coldSection(plans: ColdPlan[], baselineData: Dataset[], lo
         const s = summarize(r.runs);
         const iso = isoMedian.get(r.ds.name);
         return [
-          `${r.ds.label} (${r.ds.bugs.toLocaleString('en-US')} bugs)`,
+          r.ds.label,
           r.ds.refs,
           r.what,
           r.runs.length ? spread(s) : (r.note ?? 'n/a'),
@@ -160,6 +185,8 @@ export async function coldSection(plans: ColdPlan[], baselineData: Dataset[], lo
         ];
       }),
     ),
+    '',
+    `Before timing, ${baselineData[0].label} was compiled in-process with both backends and the results compared: identical.`,
     '',
     'The same data read by git alone, and by the reader without its bulk read (3 runs of git, 1 of the reader):',
     '',

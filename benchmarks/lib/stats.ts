@@ -24,6 +24,7 @@ export function summarize(samples: readonly number[]): Summary {
 /** Milliseconds with a sensible number of digits. */
 export function ms(v: number): string {
   if (!Number.isFinite(v)) return 'n/a';
+  if (v === 0) return '0';
   if (v >= 100) return `${Math.round(v).toLocaleString('en-US')} ms`;
   if (v >= 1) return `${v.toFixed(1)} ms`;
   return `${(v * 1000).toFixed(0)} µs`;

@@ -44,10 +44,6 @@ export const DEFAULT_MAX_WORKERS = 16;
 export const DEFAULT_WORKER_HEAP_MB = 1024;
 export const DEFAULT_BUILD_TIMEOUT_MS = 5 * 60_000;
 
-// A call whose worker is replaced under it (invalidation while it waits for a
-// build) starts again on the fresh worker; a burst of pushes may do that a
-// few times, never forever.
-const MAX_ATTEMPTS = 5;
 
 type Ending = 'invalidated' | 'evicted' | 'idle' | 'failed' | 'broken' | 'closed';
 
@@ -73,8 +69,6 @@ class Entry {
   ) {}
 }
 
-/** The call's worker was thrown away under it: the call starts again on a fresh one. */
-class Replaced extends Error {}
 
 export class GitBugCacheManager {
   private readonly entries = new Map<string, Entry>();
@@ -110,25 +104,21 @@ export class GitBugCacheManager {
     if (this.closing) throw new UnavailableError('the server is shutting down');
     const path = this.pathOf(repo);
     if (this.opts.mode === 'per-request') return this.callOnce(repo, path, req);
-    for (let attempt = 1; ; attempt++) {
-      const entry = this.getOrOpen(repo, path);
-      this.enter(entry);
-      let result: WorkerResult<K>;
-      try {
-        await entry.ready;
-        // Thrown away while we waited for its build: that data may predate the change.
-        if (entry.ending === 'invalidated') throw new Replaced();
-        result = await entry.pool.run(req).catch((err: unknown) => {
-          throw this.threadFailure(entry, err);
-        });
-      } catch (err) {
-        if (!(err instanceof Replaced)) throw err;
-        if (attempt < MAX_ATTEMPTS && !this.closing) continue;
-        throw new UnavailableError(`the cache of ${repo} keeps changing; try again`);
-      } finally {
-        this.leave(entry);
-      }
-      return unwrap(result);
+    // The entry in the map was opened after the last invalidation, so its data
+    // is fresh enough for this call even if another push invalidates it while
+    // the call waits: the call stays with it (requests that start after that
+    // push get a new entry). Moving calls to each newer build instead would
+    // starve them whenever pushes come faster than a build.
+    const entry = this.getOrOpen(repo, path);
+    this.enter(entry);
+    try {
+      await entry.ready;
+      const result = await entry.pool.run(req).catch((err: unknown) => {
+        throw this.threadFailure(entry, err);
+      });
+      return unwrap<K>(result);
+    } finally {
+      this.leave(entry);
     }
   }
 
@@ -305,8 +295,8 @@ export class GitBugCacheManager {
   }
 
   /**
-   * Takes an entry out of service. Calls already answering from a built cache
-   * finish first; a build in progress, or a failed worker, stops at once.
+   * Takes an entry out of service. Calls already on it (answering, or waiting
+   * for its build) finish first; a failed worker stops at once.
    */
   private retire(entry: Entry, ending: Ending): void {
     if (entry.ending) return;
@@ -314,7 +304,7 @@ export class GitBugCacheManager {
     if (this.entries.get(entry.name) === entry) this.entries.delete(entry.name);
     if (entry.idleTimer) clearTimeout(entry.idleTimer);
     entry.idleTimer = undefined;
-    if (!entry.built || ending === 'failed' || ending === 'broken' || entry.inFlight === 0) this.destroy(entry);
+    if (ending === 'failed' || ending === 'broken' || entry.inFlight === 0) this.destroy(entry);
   }
 
   private destroy(entry: Entry): void {
@@ -338,12 +328,17 @@ export class GitBugCacheManager {
   /** A rejected worker task: the thread died, or we stopped it. */
   private threadFailure(entry: Entry, err: unknown): Error {
     if (this.closing) return new UnavailableError('the server is shutting down');
-    if (entry.ending && entry.ending !== 'failed') return new Replaced();
     const reason = entry.failure ?? describeFailure(err);
-    if (!entry.ending) {
+    // The first call to see the failure reports it; a draining entry fails too.
+    if (entry.ending !== 'failed') {
       this.metrics.workerFailures.inc();
       this.log.error({ repo: entry.name, err: reason }, 'cache worker failed');
-      this.retire(entry, 'failed');
+      if (entry.ending) {
+        entry.ending = 'failed';
+        this.destroy(entry);
+      } else {
+        this.retire(entry, 'failed');
+      }
     }
     return new WorkerFailedError(entry.name, reason);
   }

@@ -154,11 +154,37 @@ function prefetched(store: GitStore, objects: ObjectMap | undefined): GitStore {
   };
 }
 
+/**
+ * Bugs are read in batches of about this many, and the next batch's bulk read
+ * runs while this one compiles. Why: git writes the bulk read into a file
+ * without this thread's help, so reading (git, another core) and compiling
+ * (here) overlap instead of adding up; and only one batch's raw objects are
+ * in memory at a time.
+ */
+const BATCH_BUGS = 500;
+
+/** Near-equal batches; always at least one (maybe empty). */
+function batches<T>(items: T[]): T[][] {
+  const count = Math.max(1, Math.round(items.length / BATCH_BUGS));
+  const size = Math.max(1, Math.ceil(items.length / count));
+  if (items.length === 0) return [[]];
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 export async function loadRepository(gitStore: GitStore, opts: LoadOptions = {}): Promise<LoadedRepository> {
   const concurrency = opts.concurrency ?? 256;
   const [bugRefs, identityRefs] = await Promise.all([gitStore.listRefs(BUGS_PREFIX), gitStore.listRefs(IDENTITIES_PREFIX)]);
-  const objects = await bulkRead(gitStore, [...new Set([...bugRefs.values(), ...identityRefs.values()])]);
-  const store = prefetched(gitStore, objects);
+  const bugBatches = batches([...bugRefs]);
+  // The first read also brings the identities: every bug needs them.
+  const readBatch = (i: number) => {
+    const heads = bugBatches[i].map(([, head]) => head);
+    return bulkRead(gitStore, [...new Set(i === 0 ? [...identityRefs.values(), ...heads] : heads)]);
+  };
+  let nextRead = readBatch(0);
+  const first = await nextRead;
+  const identityStore = prefetched(gitStore, first);
 
   const identities = new Map<string, Identity>();
   const damagedIdentities: DamagedBug[] = [];
@@ -166,7 +192,7 @@ export async function loadRepository(gitStore: GitStore, opts: LoadOptions = {})
     const id = idFromRef(ref, IDENTITIES_PREFIX);
     try {
       if (!isId(id)) throw new FormatError(`"${ref}" does not name a valid identity id`);
-      identities.set(id, await readIdentity(store, id, head));
+      identities.set(id, await readIdentity(identityStore, id, head));
     } catch (err) {
       damagedIdentities.push(damage(id, err));
     }
@@ -187,19 +213,23 @@ export async function loadRepository(gitStore: GitStore, opts: LoadOptions = {})
 
   const bugs: CompiledBug[] = [];
   const damaged: DamagedBug[] = [];
-  await forEachLimited([...bugRefs], concurrency, async ([ref, head]) => {
-    const id = idFromRef(ref, BUGS_PREFIX);
-    try {
-      if (!isId(id)) throw new FormatError(`"${ref}" does not name a valid bug id`);
-      const commits = (objects && bugCommitsFrom(objects, head)) ?? (await readBugCommits(store, head));
-      bugs.push(compileBug(id, orderPacks(commits), person));
-    } catch (err) {
-      damaged.push(damage(id, err));
-    }
-  });
+  for (let b = 0; b < bugBatches.length; b++) {
+    const objects = await nextRead;
+    if (b + 1 < bugBatches.length) nextRead = readBatch(b + 1);
+    const store = prefetched(gitStore, objects);
+    await forEachLimited(bugBatches[b], concurrency, async ([ref, head]) => {
+      const id = idFromRef(ref, BUGS_PREFIX);
+      try {
+        if (!isId(id)) throw new FormatError(`"${ref}" does not name a valid bug id`);
+        const commits = (objects && bugCommitsFrom(objects, head)) ?? (await readBugCommits(store, head));
+        bugs.push(compileBug(id, orderPacks(commits), person));
+      } catch (err) {
+        damaged.push(damage(id, err));
+      }
+    });
+  }
 
   bugs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   damaged.sort((a, b) => (a.id < b.id ? -1 : 1));
   return { bugs, identities, damaged, damagedIdentities };
 }
-
