@@ -102,7 +102,9 @@ export class GitBugCacheManager {
   /** Sends a request to the repository's worker, starting it if needed. */
   async call<K extends RequestKind>(repo: string, req: RequestOf<K>): Promise<ReplyOf<K>> {
     if (this.closing) throw new UnavailableError('the server is shutting down');
-    const path = this.pathOf(repo);
+    // A warm entry's path was checked when it opened; a repository deleted since
+    // changes its ref stamp, and reopening checks again.
+    const path = this.entries.get(repo)?.path ?? this.pathOf(repo);
     if (this.opts.mode === 'per-request') return this.callOnce(repo, path, req);
     // The entry in the map was opened after the last invalidation, so its data
     // is fresh enough for this call even if another push invalidates it while

@@ -4,6 +4,7 @@
 // before any file is touched, and the folder it maps to must lie inside
 // reposDir. Names may contain `/` to put repositories in groups.
 
+import { statSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { BadRequestError } from '../errors.js';
@@ -73,7 +74,13 @@ export async function repoExists(reposDir: string, name: string): Promise<boolea
   } catch {
     return false;
   }
-  return isBareRepo(dir);
+  // Routing asks this on every request: two sync stats cost a few µs, the
+  // async ones a trip through libuv's thread pool each.
+  try {
+    return statSync(path.join(dir, 'HEAD')).isFile() && statSync(path.join(dir, 'objects')).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 async function readDescription(dir: string): Promise<string> {
