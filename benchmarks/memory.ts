@@ -58,7 +58,7 @@ export async function memorySection(workerData: Dataset[], manyRepos: string[], 
       targets.push({ figure: 'RSS of one warm worker, 10k bugs (process RSS delta)', target: '<= 100 MB', measured: mb(delta), verdict: verdict(delta, TARGET_10K_BYTES) });
     }
   }
-  const concurrency = 4;
+  const concurrency = 8;
   const b = await runChild<BrowseMemory>(['browse', String(IDLE_MS), String(concurrency), ...manyRepos]);
   log(`  browse ${manyRepos.length} repos: RSS ${mb(b.browsed)}, after idle ${mb(b.idle)}`);
   const browseRows = [

@@ -161,7 +161,7 @@ function prefetched(store: GitStore, objects: ObjectMap | undefined): GitStore {
  * (here) overlap instead of adding up; and only one batch's raw objects are
  * in memory at a time.
  */
-const BATCH_BUGS = 500;
+const BATCH_BUGS = 600;
 
 /** Near-equal batches; always at least one (maybe empty). */
 function batches<T>(items: T[]): T[][] {
