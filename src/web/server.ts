@@ -191,6 +191,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const server = createServer((req, res) => {
     void handle(req, res);
   });
+  // A large push over a slow link outlasts Node's 5-minute default; headers
+  // still have to arrive within headersTimeout.
+  server.requestTimeout = 30 * 60_000;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
