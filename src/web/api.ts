@@ -1,11 +1,9 @@
-// The JSON API under /api/v1: the same data as the pages. Bugs and excerpts
-// are copied field by field so nothing internal to the cache leaks out.
+// The JSON API under /api/v1: the same data as the pages. The worker already
+// answers in the API's shapes (src/cache/repo-index.ts: excerpt, publicBug).
 
 import type { ServerResponse } from 'node:http';
-import type { ListReply } from '../cache/protocol.js';
 import { NotFoundError } from '../errors.js';
 import { listRepos, repoSummary } from '../git/repo-path.js';
-import type { Bug, BugExcerpt } from '../gitbug/types.js';
 import type { WebContext } from './context.js';
 import { errorBody, httpStatus } from './errors.js';
 import { readCount, readQ, type Target } from './request.js';
@@ -14,47 +12,6 @@ import { sendJson } from './respond.js';
 export const DEFAULT_PER_PAGE = 50;
 export const MAX_PER_PAGE = 100;
 const MAX_PAGE = 1_000_000;
-
-export function excerptJson(b: BugExcerpt): BugExcerpt {
-  return {
-    id: b.id,
-    title: b.title,
-    status: b.status,
-    labels: b.labels,
-    author: { id: b.author.id, name: b.author.name },
-    createdAt: b.createdAt,
-    editedAt: b.editedAt,
-    comments: b.comments,
-  };
-}
-
-export function bugJson(b: Bug): Bug {
-  return {
-    id: b.id,
-    title: b.title,
-    status: b.status,
-    labels: b.labels,
-    author: { id: b.author.id, name: b.author.name },
-    createdAt: b.createdAt,
-    editedAt: b.editedAt,
-    participants: b.participants,
-    actors: b.actors,
-    comments: b.comments,
-    timeline: b.timeline,
-  };
-}
-
-export function listJson(r: ListReply): ListReply {
-  return {
-    total: r.total,
-    open: r.open,
-    closed: r.closed,
-    page: r.page,
-    perPage: r.perPage,
-    bugs: r.bugs.map(excerptJson),
-    damaged: r.damaged,
-  };
-}
 
 export async function apiRepos(ctx: WebContext, res: ServerResponse): Promise<void> {
   sendJson(res, 200, await listRepos(ctx.reposDir));
@@ -71,12 +28,13 @@ export async function apiBugs(ctx: WebContext, res: ServerResponse, target: Targ
   const page = readCount(target, 'page', 1, MAX_PAGE);
   const perPage = readCount(target, 'perPage', DEFAULT_PER_PAGE, MAX_PER_PAGE);
   const reply = await ctx.cache.call<'list'>(repo, { kind: 'list', q, page, perPage });
-  sendJson(res, 200, listJson(reply));
+  // The worker's reply is already in the API's shape (src/cache/repo-index.ts).
+  sendJson(res, 200, reply);
 }
 
 export async function apiBug(ctx: WebContext, res: ServerResponse, repo: string, id: string): Promise<void> {
   const bug = await ctx.cache.call<'bug'>(repo, { kind: 'bug', prefix: id });
-  sendJson(res, 200, bugJson(bug));
+  sendJson(res, 200, bug);
 }
 
 export function sendApiError(res: ServerResponse, err: unknown): void {

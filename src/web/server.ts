@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { GitBugCacheManager, type CacheOptions } from '../cache/manager.js';
 import { NotFoundError } from '../errors.js';
-import type { CacheMode } from '../config.js';
+import type { Config } from '../config.js';
 import { checkRepoName, repoExists } from '../git/repo-path.js';
 import { startHookListener } from '../hooks/listener.js';
 import { apiBug, apiBugs, apiRepo, apiRepos, sendApiError } from './api.js';
@@ -25,17 +25,10 @@ import { redirect, sendJson, sendText } from './respond.js';
 import { ROUTE_PATTERNS, matchRoute, type Route } from './router.js';
 import { bugListRoute, bugRoute, indexRoute, repoRoute, sendErrorPage } from './site.js';
 
-export interface ServerConfig {
-  dataDir: string;
+/** The server's configuration: `Config` (src/config.ts), with reposDir and logLevel optional. */
+export interface ServerConfig extends Omit<Config, 'reposDir' | 'logLevel'> {
   /** default DATA/repos */
   reposDir?: string;
-  host: string;
-  /** 0 picks a free port */
-  port: number;
-  idleTimeoutMs: number;
-  maxWorkers: number;
-  cacheMode: CacheMode;
-  pushToken: string | undefined;
   logLevel?: string;
   logger?: Logger;
   /** how long shutdown waits for requests in flight before cutting connections */
