@@ -3,13 +3,16 @@
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { pino } from 'pino';
 import { startServer, type RunningServer, type ServerConfig } from '../../src/web/server.js';
 import { generate } from '../../src/gen/generate.js';
 import type { ExpectedBug } from '../../src/gen/types.js';
 import { corpusAvailable, loadCorpus } from '../helpers/corpus.js';
+import { request } from '../helpers/server.js';
 import { git, initBare, ops, opId, smallRepo, tempDir, writeBug, writeIdentity, writePack, updateRef, nextClock } from '../helpers/git-bug-writer.js';
+
+// Raw HTTP requests (paths sent exactly as given) are shared with the e2e suites.
+export { request, type Reply } from '../helpers/server.js';
 
 export const XSS = '<script>alert(1)</script>';
 
@@ -127,30 +130,6 @@ export function serverConfig(dataDir: string, over: Partial<ServerConfig> = {}):
 
 export function start(dataDir: string, over: Partial<ServerConfig> = {}): Promise<RunningServer> {
   return startServer(serverConfig(dataDir, over));
-}
-
-export interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** A raw HTTP request: the path is sent exactly as given (no client-side normalisation). */
-export function request(base: string, rawPath: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
-  const u = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: u.hostname, port: u.port, path: rawPath, method: opts.method ?? 'GET', headers: opts.headers, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 export async function getJson<T = any>(base: string, rawPath: string): Promise<{ status: number; json: T }> {
