@@ -69,7 +69,6 @@ class Entry {
   ) {}
 }
 
-
 export class GitBugCacheManager {
   private readonly entries = new Map<string, Entry>();
   /** every entry with a live pool, current or draining */
