@@ -128,6 +128,12 @@ const md = [
   '',
   table(['figure', 'target', 'measured', 'verdict'], targets.map((t) => [t.figure, t.target, t.measured, t.verdict])),
   '',
+  '### Missed targets: where the cost is',
+  '',
+  'From profiles (`node --cpu-prof`, heap measurements) taken while building this harness; see docs/benchmarks.md.',
+  '',
+  ...targets.filter((t) => t.verdict.startsWith('missed') && t.cost).map((t) => `- **${t.figure}** (${t.verdict}): ${t.cost}`),
+  '',
   ...sections.flatMap((s) => [`## ${s.title}`, '', s.body, '']),
 ].join('\n');
 writeFileSync(out, md);

@@ -14,6 +14,8 @@ export interface Target {
   target: string;
   measured: string;
   verdict: string;
+  /** where the time or memory goes, from profiling; shown when the target is missed */
+  cost?: string;
 }
 
 export interface Section {
