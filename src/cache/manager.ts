@@ -11,7 +11,7 @@ import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { NotFoundError, UnavailableError, WorkerFailedError, fromWire } from '../errors.js';
 import { DEFAULT_BACKEND } from '../git/open.js';
-import { refStamp } from '../git/ref-stamp.js';
+import { isRacy, refStamp, unracy } from '../git/ref-stamp.js';
 import { repoDir } from '../git/repo-path.js';
 import { createCacheMetrics, type CacheMetrics, type InvalidationReason } from './metrics.js';
 import type { CacheStats, GitBackendName, ReplyOf, RequestKind, RequestOf, WorkerConfig, WorkerResult } from './protocol.js';
@@ -43,6 +43,9 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_MAX_WORKERS = 16;
 export const DEFAULT_WORKER_HEAP_MB = 1024;
 export const DEFAULT_BUILD_TIMEOUT_MS = 5 * 60_000;
+// A stamp is racy for 25 ms after a write (2 s on whole-second filesystems).
+const RACY_WAIT_MS = 10;
+const RACY_WAIT_MAX_MS = 2_500;
 
 
 type Ending = 'invalidated' | 'evicted' | 'idle' | 'failed' | 'broken' | 'closed';
@@ -52,6 +55,8 @@ class Entry {
   inFlight = 0;
   lastUsed = Date.now();
   built = false;
+  /** the build has started on `stamp` (see settleStamp) */
+  settled = false;
   idleTimer: NodeJS.Timeout | undefined;
   /** set once the entry leaves the map; the worker may still finish calls */
   ending: Ending | undefined;
@@ -65,7 +70,7 @@ class Entry {
     readonly path: string,
     readonly pool: Piscina,
     /** the refs' state when the build started */
-    readonly stamp: string,
+    public stamp: string,
   ) {}
 }
 
@@ -131,8 +136,11 @@ export class GitBugCacheManager {
     if (this.closing) throw new UnavailableError('the server is shutting down');
     const entry = this.entries.get(repo);
     if (entry) {
+      const stamp = refStamp(path);
+      // Before its build starts, an entry may adopt the settled form of its racy stamp.
+      if (!entry.settled && isRacy(entry.stamp) && stamp === unracy(entry.stamp)) entry.stamp = stamp;
       // Changes that came without a hook (a fetch, git-bug on the server).
-      if (refStamp(path) !== entry.stamp) {
+      if (stamp !== entry.stamp) {
         this.invalidateCache(repo, 'refs-changed');
       } else {
         if (entry.built) this.metrics.hits.inc();
@@ -201,18 +209,20 @@ export class GitBugCacheManager {
     this.metrics.opens.inc();
     this.log.info({ repo }, 'cache worker started');
     const endTimer = this.metrics.buildSeconds.startTimer();
-    entry.ready = entry.pool.run({ kind: 'open' }).then(
-      (result: WorkerResult<'open'>) => {
-        const stats = unwrap(result);
-        endTimer();
-        entry.built = true;
-        this.log.info({ repo, bugs: stats.bugs, damaged: stats.damaged, ms: Math.round(stats.buildMs) }, 'cache built');
-        return stats;
-      },
-      (err: unknown) => {
-        throw this.threadFailure(entry, err);
-      },
-    );
+    entry.ready = this.settleStamp(entry)
+      .then(() => entry.pool.run({ kind: 'open' }))
+      .then(
+        (result: WorkerResult<'open'>) => {
+          const stats = unwrap(result);
+          endTimer();
+          entry.built = true;
+          this.log.info({ repo, bugs: stats.bugs, damaged: stats.damaged, ms: Math.round(stats.buildMs) }, 'cache built');
+          return stats;
+        },
+        (err: unknown) => {
+          throw this.threadFailure(entry, err);
+        },
+      );
     const timeout = setTimeout(() => {
       if (entry.built || entry.ending) return;
       entry.failure = `the cache build did not finish within ${Math.round(this.opts.buildTimeoutMs / 1000)} s`;
@@ -229,6 +239,20 @@ export class GitBugCacheManager {
     });
     entry.ready.finally(() => clearTimeout(timeout)).catch(() => {});
     return entry;
+  }
+
+  /**
+   * Right after a push the ref stamp is "racy" (a second write in the same
+   * clock tick would not change it). Building on it would cost a second
+   * build once the stamp settles; waiting a few milliseconds for it (while
+   * the worker thread starts anyway) costs nothing of the sort.
+   */
+  private async settleStamp(entry: Entry): Promise<void> {
+    for (let waited = 0; isRacy(entry.stamp) && waited < RACY_WAIT_MAX_MS && !entry.ending; waited += RACY_WAIT_MS) {
+      await new Promise((resolve) => setTimeout(resolve, RACY_WAIT_MS));
+      entry.stamp = refStamp(entry.path);
+    }
+    entry.settled = true;
   }
 
   private spawn(path: string): Piscina {
@@ -329,6 +353,10 @@ export class GitBugCacheManager {
   /** A rejected worker task: the thread died, or we stopped it. */
   private threadFailure(entry: Entry, err: unknown): Error {
     if (this.closing) return new UnavailableError('the server is shutting down');
+    // We stopped it (nobody was waiting on it): not a failure of the worker.
+    if (entry.destroyed && entry.ending && entry.ending !== 'failed') {
+      return new UnavailableError(`the cache of ${entry.name} was replaced; try again`);
+    }
     const reason = entry.failure ?? describeFailure(err);
     // The first call to see the failure reports it; a draining entry fails too.
     if (entry.ending !== 'failed') {

@@ -24,6 +24,7 @@ const WATCHED = ['refs/bugs', 'refs/identities', 'packed-refs', 'reftable/tables
 const RACY_WINDOW_NS = 25_000_000n;
 /** Filesystems that keep whole seconds only (FAT keeps two). */
 const COARSE_RACY_WINDOW_NS = 2_000_000_000n;
+const RACY_MARK = '~racy';
 
 export function refStamp(repoPath: string): string {
   const nowNs = BigInt(Date.now()) * 1_000_000n;
@@ -41,5 +42,15 @@ export function refStamp(repoPath: string): string {
     if (newest > nowNs - window) racy = true;
   }
   const stamp = parts.join('|');
-  return racy ? `${stamp}~racy` : stamp;
+  return racy ? stamp + RACY_MARK : stamp;
+}
+
+/** True for a stamp taken too soon after a ref write to prove later writes in the same clock tick. */
+export function isRacy(stamp: string): boolean {
+  return stamp.endsWith(RACY_MARK);
+}
+
+/** The stamp a racy one becomes once its window has passed with no further write. */
+export function unracy(stamp: string): string {
+  return isRacy(stamp) ? stamp.slice(0, -RACY_MARK.length) : stamp;
 }

@@ -107,6 +107,20 @@ describe('freshness', () => {
     expect((await m.call('packed', listAll)).total).toBe(2);
   });
 
+  it('builds once after a push, and not again when the ref stamp settles', async () => {
+    const path = `${reposDir}/settle.git`;
+    const { author } = smallRepo(path, 2);
+    const m = manager();
+    await m.call('settle', listAll);
+    writeBug(path, author, [[ops.create('just pushed')]]);
+    m.invalidateCache('settle', 'hook');
+    // Straight after the write: the stamp is still within its racy window.
+    expect((await m.call('settle', listAll)).total).toBe(3);
+    await sleep(60);
+    expect((await m.call('settle', listAll)).total).toBe(3);
+    expect(await metric(m, 'bugserve_cache_opens_total')).toBe(2);
+  });
+
   it('invalidateCache makes the next request build afresh', async () => {
     const m = manager();
     await m.call('small', listAll);
