@@ -43,6 +43,10 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_MAX_WORKERS = 16;
 export const DEFAULT_WORKER_HEAP_MB = 1024;
 export const DEFAULT_BUILD_TIMEOUT_MS = 5 * 60_000;
+/** Requests whose answer depends only on the entry's data (not stats or faults). */
+const MEMOIZED: ReadonlySet<RequestKind> = new Set(['list', 'bug', 'identity']);
+/** Replies kept per entry: the popular pages of a repository, not every query ever typed. */
+const MAX_REPLIES = 256;
 // A stamp is racy for 25 ms after a write (2 s on whole-second filesystems).
 const RACY_WAIT_MS = 10;
 const RACY_WAIT_MAX_MS = 2_500;
@@ -62,6 +66,11 @@ class Entry {
   ending: Ending | undefined;
   /** why the worker was failed on purpose (a build timeout) */
   failure: string | undefined;
+  /**
+   * Replies already given, by request. An entry's data never changes (a change
+   * makes a new entry), so a repeated page costs no trip to the worker.
+   */
+  readonly replies = new Map<string, Promise<unknown>>();
   destroyed = false;
   ready!: Promise<CacheStats>;
 
@@ -119,13 +128,27 @@ export class GitBugCacheManager {
     this.enter(entry);
     try {
       await entry.ready;
-      const result = await entry.pool.run(req).catch((err: unknown) => {
-        throw this.threadFailure(entry, err);
-      });
-      return unwrap<K>(result);
+      if (!MEMOIZED.has(req.kind)) return await this.run(entry, req);
+      const key = JSON.stringify(req);
+      let reply = entry.replies.get(key) as Promise<ReplyOf<K>> | undefined;
+      if (!reply) {
+        reply = this.run(entry, req);
+        entry.replies.set(key, reply);
+        // Errors are not kept: a worker failure must not be answered again from here.
+        reply.catch(() => entry.replies.delete(key));
+        if (entry.replies.size > MAX_REPLIES) entry.replies.delete(entry.replies.keys().next().value!);
+      }
+      return await reply;
     } finally {
       this.leave(entry);
     }
+  }
+
+  private async run<K extends RequestKind>(entry: Entry, req: RequestOf<K>): Promise<ReplyOf<K>> {
+    const result = await entry.pool.run(req).catch((err: unknown) => {
+      throw this.threadFailure(entry, err);
+    });
+    return unwrap<K>(result);
   }
 
   /**

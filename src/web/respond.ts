@@ -23,9 +23,23 @@ export function sendHtml(res: ServerResponse, status: number, body: string): voi
   res.end(body);
 }
 
+// The cache hands out the same reply object for a repeated page
+// (GitBugCacheManager's per-entry replies): serialise each one once.
+const serialised = new WeakMap<object, string>();
+
+function toJson(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  let body = serialised.get(value);
+  if (body === undefined) {
+    body = JSON.stringify(value);
+    serialised.set(value, body);
+  }
+  return body;
+}
+
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {
   common(res);
-  const body = JSON.stringify(value);
+  const body = toJson(value);
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Cache-Control', 'no-cache');

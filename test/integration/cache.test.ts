@@ -121,6 +121,18 @@ describe('freshness', () => {
     expect(await metric(m, 'bugserve_cache_opens_total')).toBe(2);
   });
 
+  it('answers a repeated page from memory until the repository changes', async () => {
+    const path = `${reposDir}/memo.git`;
+    const { author } = smallRepo(path, 2);
+    const m = manager();
+    const first = await m.call('memo', listAll);
+    expect(await m.call('memo', listAll)).toBe(first); // the same reply, no trip to the worker
+    expect(await m.call('memo', { ...listAll, q: 'status:closed' })).not.toBe(first);
+    writeBug(path, author, [[ops.create('a change')]]);
+    const after = await m.call('memo', listAll);
+    expect(after.total).toBe(3);
+  });
+
   it('invalidateCache makes the next request build afresh', async () => {
     const m = manager();
     await m.call('small', listAll);
