@@ -59,10 +59,10 @@ export async function throughputSection(ds: Dataset, seconds: number, log: (s: s
             measured: `${Math.round(r.rps).toLocaleString('en-US')} req/s`,
             verdict: verdict(r.rps, TARGET_RPS, true),
             cost:
-              "every request crosses to the repository's one worker and back (query, structured clone of 50 excerpts), then " +
-              'JSON.stringify on the main thread, and that worker answers one request at a time; /-/healthz on the same server ' +
-              'shows what HTTP alone allows. A main-thread cache of the serialised reply, keyed by query and ref stamp, would ' +
-              'take the worker out of repeated requests.',
+              "a repeated page is answered from the entry's reply cache with its JSON serialised once, so what remains is " +
+              'the main thread alone: the ref-stamp and routing stat() calls (about eight syscalls a request, slow on this ' +
+              'VM), the socket writes, and the per-request log line; the load generator shares the two cores. /-/healthz on ' +
+              'the same server shows what HTTP alone allows here.',
           });
         }
       }

@@ -79,7 +79,9 @@ export async function warmSection(plans: WarmPlan[], log: (s: string) => void): 
   const targets: Target[] = [];
   for (const plan of plans) {
     const ds = plan.dataset;
-    const cache = new GitBugCacheManager({ reposDir: REPOS_DIR });
+    // Server-side figures are the worker's path: without the reply cache every
+    // timed call queries the worker. The HTTP server keeps it on, as deployed.
+    const cache = new GitBugCacheManager({ reposDir: REPOS_DIR, replyCache: false });
     const perRequest = new GitBugCacheManager({ reposDir: REPOS_DIR, mode: 'per-request' });
     const server = await startChildServer({ reposDir: REPOS_DIR, cacheMode: 'warm' });
     try {
@@ -133,8 +135,8 @@ export async function warmSection(plans: WarmPlan[], log: (s: string) => void): 
   }
   const body = [
     `Each page: ${WARMUP} warm-up requests, then ${plans.map((p) => `${p.samples} timed ones (${p.dataset.label})`).join(', ')}, one at a time. ` +
-      'Server-side = `GitBugCacheManager.call` from the main thread (worker round trip and structured clone included). ' +
-      'HTTP = the HTML page through a keep-alive connection to a server in a child process (routing, rendering, socket). ' +
+      'Server-side = `GitBugCacheManager.call` from the main thread with the reply cache off, so every call runs the query in the worker (worker round trip and structured clone included). ' +
+      'HTTP = the HTML page through a keep-alive connection to a server in a child process as deployed (routing, rendering, socket; a repeated page comes from the entry\'s reply cache). ' +
       '**Baseline: the same request with `--cache per-request`** (a manager in per-request mode: new worker, full build, answer, discard); ' +
       'ratio = per-request median / warm server-side p50. Loose refs (the layout does not matter once warm).',
     '',

@@ -33,6 +33,8 @@ export interface CacheOptions {
   /** a build that takes longer fails (a hung git must not hold requests forever) */
   buildTimeoutMs?: number;
   allowFaults?: boolean;
+  /** keep each entry's replies for repeated requests (off: every call asks the worker) */
+  replyCache?: boolean;
   logger?: Logger;
   registry?: Registry;
 }
@@ -106,6 +108,7 @@ export class GitBugCacheManager {
       closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
       buildTimeoutMs: options.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS,
       allowFaults: options.allowFaults ?? false,
+      replyCache: options.replyCache ?? true,
     };
     this.log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'cache' });
     this.registry = options.registry ?? new Registry();
@@ -128,7 +131,7 @@ export class GitBugCacheManager {
     this.enter(entry);
     try {
       await entry.ready;
-      if (!MEMOIZED.has(req.kind)) return await this.run(entry, req);
+      if (!this.opts.replyCache || !MEMOIZED.has(req.kind)) return await this.run(entry, req);
       const key = JSON.stringify(req);
       let reply = entry.replies.get(key) as Promise<ReplyOf<K>> | undefined;
       if (!reply) {
