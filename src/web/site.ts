@@ -38,9 +38,20 @@ export async function bugListRoute(ctx: WebContext, res: ServerResponse, target:
   sendHtml(res, 200, bugListPage({ repo, q, reply }));
 }
 
+// The cache hands out the same bug object until the repository changes, so a
+// rendered page (Markdown of every comment: tens of ms for a long thread) is
+// kept with it. Only briefly: the page shows relative times ("3 minutes ago").
+const renderedBugs = new WeakMap<object, { html: string; at: number }>();
+const RENDERED_TTL_MS = 30_000;
+
 export async function bugRoute(ctx: WebContext, res: ServerResponse, repo: string, id: string): Promise<void> {
   const bug = await ctx.cache.call<'bug'>(repo, { kind: 'bug', prefix: id });
-  sendHtml(res, 200, bugPage(repo, bug));
+  let page = renderedBugs.get(bug);
+  if (!page || Date.now() - page.at > RENDERED_TTL_MS) {
+    page = { html: bugPage(repo, bug), at: Date.now() };
+    renderedBugs.set(bug, page);
+  }
+  sendHtml(res, 200, page.html);
 }
 
 /** The matches of an ambiguous prefix, with titles when the cache can give them. */
