@@ -2,12 +2,13 @@
 // checked against what git itself says (rev-list, ls-tree) and against each other.
 
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { GIT_ENV } from '../helpers/git-client.js';
+import { CORPUS_BUNDLE, corpusAvailable } from '../helpers/corpus.js';
 import { execFileSync } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { CatFileStore } from '../../src/git/cat-file.js';
 import { IsomorphicStore } from '../../src/git/isomorphic.js';
@@ -15,23 +16,12 @@ import { openGitStore, DEFAULT_BACKEND } from '../../src/git/open.js';
 import { GitObjectError, type GitStore, type TreeEntry } from '../../src/git/store.js';
 import { UnavailableError } from '../../src/errors.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '../..');
-const BUNDLE = path.resolve(repoRoot, '../shared/fixtures/git-bug-corpus.bundle');
-const hasBundle = fs.existsSync(BUNDLE);
+const BUNDLE = CORPUS_BUNDLE;
+const hasBundle = corpusAvailable;
 
-const ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Test',
-  GIT_AUTHOR_EMAIL: 'test@example.org',
-  GIT_COMMITTER_NAME: 'Test',
-  GIT_COMMITTER_EMAIL: 'test@example.org',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-};
 
 function git(gitDir: string, args: string[], input?: string | Buffer): string {
-  return execFileSync('git', [`--git-dir=${gitDir}`, ...args], { input, env: ENV, maxBuffer: 64 << 20 })
+  return execFileSync('git', [`--git-dir=${gitDir}`, ...args], { input, env: GIT_ENV, maxBuffer: 64 << 20 })
     .toString('utf8')
     .trim();
 }

@@ -2,6 +2,7 @@
 // change the stamp, and a quiet repository must keep its stamp.
 
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { GIT_ENV } from '../helpers/git-client.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -10,15 +11,6 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { refStamp } from '../../src/git/ref-stamp.js';
 
-const ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Test',
-  GIT_AUTHOR_EMAIL: 'test@example.org',
-  GIT_COMMITTER_NAME: 'Test',
-  GIT_COMMITTER_EMAIL: 'test@example.org',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-};
 
 /** Longer than the stamp's racy window: after it, an unchanged repository must stamp the same. */
 const QUIET_MS = 60;
@@ -41,7 +33,7 @@ let repo: string;
 let commits: string[];
 
 function git(args: string[], input?: string): string {
-  return execFileSync('git', [`--git-dir=${repo}`, ...args], { input, env: ENV }).toString('utf8').trim();
+  return execFileSync('git', [`--git-dir=${repo}`, ...args], { input, env: GIT_ENV }).toString('utf8').trim();
 }
 
 const id = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -57,7 +49,7 @@ async function settledStamp(): Promise<string> {
 beforeEach(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bugserve-refstamp-'));
   repo = path.join(tmp, 'repo.git');
-  execFileSync('git', ['init', '-q', '--bare', repo], { env: ENV });
+  execFileSync('git', ['init', '-q', '--bare', repo], { env: GIT_ENV });
   const blob = git(['hash-object', '-w', '--stdin'], '{}');
   const tree = git(['mktree'], `100644 blob ${blob}\tops\n`);
   commits = [git(['commit-tree', tree, '-m', 'one'])];
@@ -134,12 +126,12 @@ describe('refStamp', () => {
 
   it('changes on a fetch that brings new bugs', async () => {
     const other = path.join(tmp, 'other.git');
-    execFileSync('git', ['clone', '-q', '--bare', repo, other], { env: ENV });
+    execFileSync('git', ['clone', '-q', '--bare', repo, other], { env: GIT_ENV });
     git(['update-ref', `refs/bugs/${id('new')}`, commits[2]]);
     const source = repo;
     repo = other; // stamp the clone, which fetches from the first repository
     const s0 = await settledStamp();
-    execFileSync('git', [`--git-dir=${other}`, 'fetch', '-q', source, 'refs/bugs/*:refs/bugs/*'], { env: ENV });
+    execFileSync('git', [`--git-dir=${other}`, 'fetch', '-q', source, 'refs/bugs/*:refs/bugs/*'], { env: GIT_ENV });
     expect(await settledStamp()).not.toBe(s0);
   });
 
@@ -147,7 +139,7 @@ describe('refStamp', () => {
     const ref = `refs/bugs/${id('a')}`;
     git(['update-ref', ref, commits[0]]);
     // One git process, one transaction per value, no fsync: the updates land as fast as git can commit them.
-    const child = spawn('git', [`--git-dir=${repo}`, '-c', 'core.fsync=none', 'update-ref', '--stdin'], { env: ENV });
+    const child = spawn('git', [`--git-dir=${repo}`, '-c', 'core.fsync=none', 'update-ref', '--stdin'], { env: GIT_ENV });
     const lines: string[] = [];
     let waiting: (() => void) | null = null;
     let buf = '';
@@ -190,8 +182,8 @@ describe('refStamp', () => {
 
   it.skipIf(!reftableSupported)('changes when a reftable repository updates a bug ref', async () => {
     const rt = path.join(tmp, 'reftable.git');
-    execFileSync('git', ['init', '-q', '--bare', '--ref-format=reftable', rt], { env: ENV });
-    execFileSync('git', [`--git-dir=${rt}`, 'fetch', '-q', repo, `${commits[0]}:refs/bugs/${id('x')}`], { env: ENV });
+    execFileSync('git', ['init', '-q', '--bare', '--ref-format=reftable', rt], { env: GIT_ENV });
+    execFileSync('git', [`--git-dir=${rt}`, 'fetch', '-q', repo, `${commits[0]}:refs/bugs/${id('x')}`], { env: GIT_ENV });
     repo = rt;
     const s0 = await settledStamp();
     git(['update-ref', `refs/bugs/${id('x')}`, commits[1]]);
