@@ -59,7 +59,6 @@ type Ending = 'invalidated' | 'evicted' | 'idle' | 'failed' | 'broken' | 'closed
 /** One repository's worker and its bookkeeping. */
 class Entry {
   inFlight = 0;
-  lastUsed = Date.now();
   built = false;
   /** the build has started on `stamp` (see settleStamp) */
   settled = false;
@@ -315,7 +314,6 @@ export class GitBugCacheManager {
   private enter(entry: Entry): void {
     entry.inFlight++;
     this.inFlight++;
-    entry.lastUsed = Date.now();
     if (entry.idleTimer) {
       clearTimeout(entry.idleTimer);
       entry.idleTimer = undefined;
