@@ -48,7 +48,7 @@ export class RepoIndex {
       closed,
       page: req.page,
       perPage: req.perPage,
-      bugs: bugs.slice(start, start + req.perPage).map(excerpt),
+      bugs: bugs.slice(start, start + req.perPage).map((b) => withSnippet(excerpt(b), b, query.text)),
       damaged: this.repo.damaged,
     };
   }
@@ -70,7 +70,9 @@ export class RepoIndex {
 }
 
 export function excerpt(b: CompiledBug): BugExcerpt {
+  const closedAt = b.status === 'closed' ? b.timeline.findLast((t) => t.type === 'status')?.at : undefined;
   return {
+    ...(closedAt ? { closedAt } : {}),
     id: b.id,
     title: b.title,
     status: b.status,
@@ -80,6 +82,23 @@ export function excerpt(b: CompiledBug): BugExcerpt {
     editedAt: b.editedAt,
     comments: b.comments.length,
   };
+}
+
+const SNIPPET_CHARS = 160;
+
+/** Adds the text around the first free-text term's first occurrence (title, then comments). */
+export function withSnippet(e: BugExcerpt, b: Bug, terms: readonly string[]): BugExcerpt {
+  if (terms.length === 0) return e;
+  const needle = terms[0].toLowerCase();
+  for (const text of [b.title, ...b.comments.map((c) => c.message)]) {
+    const at = text.toLowerCase().indexOf(needle);
+    if (at === -1) continue;
+    const start = Math.max(0, at - Math.floor((SNIPPET_CHARS - needle.length) / 2));
+    const end = Math.min(text.length, start + SNIPPET_CHARS);
+    const body = text.slice(start, end).replace(/\s+/g, ' ').trim();
+    return { ...e, snippet: (start > 0 ? '…' : '') + body + (end < text.length ? '…' : '') };
+  }
+  return e;
 }
 
 /** The API's bug: the cache's record without the fields only sorting uses. */

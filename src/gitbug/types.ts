@@ -60,6 +60,14 @@ export interface BugExcerpt {
   createdAt: string;
   editedAt: string;
   comments: number;
+  /** when a closed bug was last closed (the newest status change); absent while open */
+  closedAt?: string;
+  /**
+   * For a query with free text: a short plain-text excerpt (at most ~160
+   * characters, '…' where cut) of the title or comment where the first term
+   * occurs, so a list can show why the row matched. Absent otherwise.
+   */
+  snippet?: string;
 }
 
 /** A bug as the API and `bugserve bugs --json` show it. */
