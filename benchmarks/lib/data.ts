@@ -17,7 +17,7 @@ export const PROJECT_ROOT = (() => {
 export const DATA_DIR = path.join(PROJECT_ROOT, 'benchmarks', '.data');
 /** What the cache manager and the server get as reposDir. */
 export const REPOS_DIR = path.join(DATA_DIR, 'repos');
-export const CORPUS_BUNDLE = path.resolve(PROJECT_ROOT, '../shared/fixtures/git-bug-corpus.bundle');
+export const CORPUS_BUNDLE = path.resolve(PROJECT_ROOT, 'test/fixtures/git-bug-corpus.bundle');
 
 const COMPLETE = 'bench-complete';
 

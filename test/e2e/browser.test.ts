@@ -19,7 +19,7 @@ import { labelColor } from '../../src/gitbug/label-color.js';
 import type { RunningServer } from '../../src/web/server.js';
 import { PAGE_SIZE } from '../../src/web/site.js';
 import { ensureBuilt } from '../helpers/build.js';
-import { PROJECT_ROOT, corpusAvailable, loadCorpus } from '../helpers/corpus.js';
+import { PROJECT_ROOT, loadCorpus } from '../helpers/corpus.js';
 import { initBare, ops, tempDir, writeBug, writeIdentity } from '../helpers/git-bug-writer.js';
 import { getJson, request, startInProcess } from '../helpers/server.js';
 
@@ -140,7 +140,7 @@ describe.skipIf(!haveChromium)('the web interface in chromium', () => {
 
     // Volume and generated hostile titles, with the generator's model of them.
     gen = (await generate({ path: path.join(reposDir, 'gen.git'), bugs: 90, identities: 6, comments: 2, seed: 23 })).bugs;
-    if (corpusAvailable) loadCorpus(path.join(reposDir, 'corpus.git'));
+    loadCorpus(path.join(reposDir, 'corpus.git'));
 
     server = await startInProcess(tmp.path);
     browser = await chromium.launch({
@@ -179,7 +179,7 @@ describe.skipIf(!haveChromium)('the web interface in chromium', () => {
     await shot(page, 'list-xss-desktop');
 
     // The real corpus (or the generated repository): counts agree with the API.
-    const repo = corpusAvailable ? 'corpus' : 'gen';
+    const repo = 'corpus';
     const api = await getJson<{ open: number; closed: number; total: number }>(server.url, `/api/v1/repos/${repo}/bugs`);
     const big = await open(desktop, `/${repo}/bugs`);
     expect(await big.locator('.tabs a').allInnerTexts()).toEqual([
@@ -300,7 +300,7 @@ describe.skipIf(!haveChromium)('the web interface in chromium', () => {
   });
 
   it('phone-sized list and bug pages fit the screen', async () => {
-    const repo = corpusAvailable ? 'corpus' : 'gen';
+    const repo = 'corpus';
     const list = await open(phone, `/${repo}/bugs`);
     expect(await fitsWidth(list), 'the list page scrolls sideways').toBe(true);
     await shot(list, `list-${repo}-phone`);

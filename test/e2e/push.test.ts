@@ -13,7 +13,7 @@ import { gitSandbox } from '../helpers/git-client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOOK_MARKER } from '../../src/hooks/install.js';
 import { CLI, ensureBuilt } from '../helpers/build.js';
-import { CORPUS_BUGS, CORPUS_BUNDLE, CORPUS_IDENTITIES, corpusAvailable } from '../helpers/corpus.js';
+import { CORPUS_BUGS, CORPUS_BUNDLE, CORPUS_IDENTITIES } from '../helpers/corpus.js';
 import { ops, writeBug, writePack, updateRef } from '../helpers/git-bug-writer.js';
 import { getJson, metric, request, spawnServer, type ChildServer } from '../helpers/server.js';
 
@@ -298,7 +298,7 @@ describe('bugserve serve with a real git client', () => {
     expect(await invalidations('hook')).toBe(hook0 + 1);
   });
 
-  it.skipIf(!corpusAvailable)('pushes the real git-bug corpus over HTTP and serves all of it', async () => {
+  it('pushes the real git-bug corpus over HTTP and serves all of it', async () => {
     const corpus = path.join(root, 'corpus.git');
     await gitOk(['init', '--quiet', '--bare', corpus]);
     await gitOk(['--git-dir', corpus, 'fetch', '--quiet', CORPUS_BUNDLE, 'refs/bugs/*:refs/bugs/*', 'refs/identities/*:refs/identities/*']);

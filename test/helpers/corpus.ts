@@ -1,19 +1,13 @@
-// The real git-bug corpus lives beside the project in ../shared; it is read
-// from there, never copied. Where it is absent (a user's own clone), suites
-// that need it skip and say why.
+// The real git-bug corpus (git-bug's own public bugs and identities, written
+// by git-bug itself) travels with the project as a git bundle, so a fresh
+// clone runs every suite on it.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const CORPUS_BUNDLE = resolve(PROJECT_ROOT, '../shared/fixtures/git-bug-corpus.bundle');
-export const corpusAvailable = existsSync(CORPUS_BUNDLE);
-
-if (!corpusAvailable) {
-  console.warn(`[bugserve tests] ${CORPUS_BUNDLE} is absent: suites on the real git-bug corpus are skipped.`);
-}
+export const CORPUS_BUNDLE = resolve(PROJECT_ROOT, 'test/fixtures/git-bug-corpus.bundle');
 
 export const CORPUS_BUGS = 421;
 export const CORPUS_IDENTITIES = 285;

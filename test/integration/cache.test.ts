@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { GitBugCacheManager, type CacheOptions } from '../../src/cache/manager.js';
 import { NotFoundError, UnavailableError, WorkerFailedError, BadRequestError } from '../../src/errors.js';
 import { git, ops, smallRepo, tempDir, writeBug, writeIdentity } from '../helpers/git-bug-writer.js';
-import { corpusAvailable, CORPUS_BUGS, loadCorpus } from '../helpers/corpus.js';
+import { CORPUS_BUGS, loadCorpus } from '../helpers/corpus.js';
 
 const tmp = tempDir();
 const reposDir = `${tmp.path}/repos`;
@@ -281,7 +281,7 @@ describe('per-request mode', () => {
   });
 });
 
-describe.skipIf(!corpusAvailable)('the corpus through a worker', () => {
+describe('the corpus through a worker', () => {
   it('lists, counts and finds bugs', async () => {
     loadCorpus(`${reposDir}/git-bug.git`);
     const m = manager();

@@ -17,7 +17,7 @@ import type { GeneratedRepo } from '../../src/gen/types.js';
 import { openGitStore, type GitBackend } from '../../src/git/open.js';
 import { combineIds } from '../../src/gitbug/id.js';
 import { loadRepository } from '../../src/gitbug/load.js';
-import { corpusAvailable, loadCorpus } from '../helpers/corpus.js';
+import { loadCorpus } from '../helpers/corpus.js';
 
 const EMPTY_BLOB = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
 const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
@@ -469,7 +469,7 @@ describe('bugserve gen (command, larger repository)', () => {
   });
 });
 
-describe.skipIf(!corpusAvailable)("the JSON encoder against git-bug's own bytes (real corpus)", () => {
+describe("the JSON encoder against git-bug's own bytes (real corpus)", () => {
   it('re-encodes every operation, pack and identity version of the corpus byte for byte', () => {
     const dir = loadCorpus(join(tmp, 'corpus.git'));
     let ops = 0;

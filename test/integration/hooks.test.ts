@@ -17,7 +17,7 @@ import { HOOK_MARKER, LOCAL_HOOK } from '../../src/hooks/install.js';
 import { socketPath } from '../../src/hooks/channel.js';
 import { startHookListener } from '../../src/hooks/listener.js';
 import { handleGitHttp } from '../../src/web/git-http.js';
-import { CORPUS_BUNDLE, PROJECT_ROOT, corpusAvailable } from '../helpers/corpus.js';
+import { CORPUS_BUNDLE, PROJECT_ROOT } from '../helpers/corpus.js';
 
 const CLI = path.join(PROJECT_ROOT, 'dist', 'src', 'cli.js');
 const TOKEN = 'hook-token-1';
@@ -70,9 +70,7 @@ beforeAll(async () => {
   await writeFile(path.join(work, 'f.txt'), 'x\n');
   await gitOk(['add', '.'], work);
   await gitOk(['commit', '--quiet', '-m', 'one'], work);
-  if (corpusAvailable) {
-    await gitOk(['fetch', '--quiet', CORPUS_BUNDLE, 'refs/bugs/*:refs/bugs/*', 'refs/identities/*:refs/identities/*'], work);
-  }
+  await gitOk(['fetch', '--quiet', CORPUS_BUNDLE, 'refs/bugs/*:refs/bugs/*', 'refs/identities/*:refs/identities/*'], work);
 
   server = http.createServer((req, res) => {
     const m = /^\/(.+)\.git(\/[^?]*)/.exec(req.url ?? '');
@@ -120,7 +118,7 @@ describe('bugserve hooks install', () => {
   });
 });
 
-describe.skipIf(!corpusAvailable)('post-receive notifies the server', () => {
+describe('post-receive notifies the server', () => {
   let bugRefs: string[];
   let identityRefs: string[];
   const oid = (ref: string) => gitOk(['rev-parse', ref], work);

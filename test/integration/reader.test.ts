@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openGitStore, type GitBackend } from '../../src/git/open.js';
 import { loadRepository, type LoadedRepository } from '../../src/gitbug/load.js';
 import type { CompiledBug } from '../../src/gitbug/types.js';
-import { corpusAvailable, CORPUS_BUGS, CORPUS_IDENTITIES, loadCorpus } from '../helpers/corpus.js';
+import { CORPUS_BUGS, CORPUS_IDENTITIES, loadCorpus } from '../helpers/corpus.js';
 import {
   git,
   initBare,
@@ -32,7 +32,7 @@ async function load(repo: string, backend?: GitBackend): Promise<LoadedRepositor
 const tmp = tempDir();
 afterAll(() => tmp.remove());
 
-describe.skipIf(!corpusAvailable)('the real git-bug corpus', () => {
+describe('the real git-bug corpus', () => {
   let repo: LoadedRepository;
   let byPrefix: (p: string) => CompiledBug;
   beforeAll(async () => {

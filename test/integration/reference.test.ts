@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { ensureBuilt } from '../helpers/build.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { corpusAvailable, CORPUS_BUGS, loadCorpus, PROJECT_ROOT } from '../helpers/corpus.js';
+import { CORPUS_BUGS, loadCorpus, PROJECT_ROOT } from '../helpers/corpus.js';
 import { initBare, nextClock, opId, ops, tempDir, updateRef, writeIdentity, writePack, type Op } from '../helpers/git-bug-writer.js';
 
 const CLI = resolve(PROJECT_ROOT, 'dist/src/cli.js');
@@ -114,7 +114,7 @@ beforeAll(() => {
   ensureBuilt();
 });
 
-describe.skipIf(!corpusAvailable)('the real git-bug corpus', () => {
+describe('the real git-bug corpus', () => {
   let dir: string;
   let reference: Map<string, Bug>;
   beforeAll(() => {

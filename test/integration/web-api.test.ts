@@ -2,7 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/web/server.js';
-import { corpusAvailable } from '../helpers/corpus.js';
+
 import { buildFixture, getJson, request, start, XSS, type Fixture } from './web-fixture.js';
 
 let fx: Fixture;
@@ -165,7 +165,7 @@ describe('errors', () => {
   });
 });
 
-describe.skipIf(!corpusAvailable)('the real git-bug corpus', () => {
+describe('the real git-bug corpus', () => {
   it('counts 135 open and 286 closed of 421 bugs', async () => {
     const open = await api('/repos/corpus/bugs');
     expect(open.json).toMatchObject({ total: 135, open: 135, closed: 286 });

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { startServer, type RunningServer, type ServerConfig } from '../../src/web/server.js';
 import { generate } from '../../src/gen/generate.js';
 import type { ExpectedBug } from '../../src/gen/types.js';
-import { corpusAvailable, loadCorpus } from '../helpers/corpus.js';
+import { loadCorpus } from '../helpers/corpus.js';
 import { request } from '../helpers/server.js';
 import { git, initBare, ops, opId, smallRepo, tempDir, writeBug, writeIdentity, writePack, updateRef, nextClock } from '../helpers/git-bug-writer.js';
 
@@ -41,7 +41,7 @@ function commitReadme(repo: string, text: string): void {
   git(repo, ['update-ref', head, commit]);
 }
 
-export async function buildFixture(withCorpus = corpusAvailable): Promise<Fixture> {
+export async function buildFixture(withCorpus = true): Promise<Fixture> {
   const tmp = tempDir('bugserve-web-');
   const dataDir = tmp.path;
   const reposDir = `${dataDir}/repos`;

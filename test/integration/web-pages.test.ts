@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escapeHtml } from '../../src/web/html.js';
 import type { RunningServer } from '../../src/web/server.js';
-import { corpusAvailable } from '../helpers/corpus.js';
+
 import { buildFixture, metricValue, request, start, XSS, type Fixture } from './web-fixture.js';
 
 const ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;';
@@ -208,7 +208,7 @@ describe('bug page', () => {
   });
 });
 
-describe.skipIf(!corpusAvailable)('the real git-bug corpus', () => {
+describe('the real git-bug corpus', () => {
   it('counts open and closed bugs and pages through them', async () => {
     const r = await get('/corpus/bugs');
     expect(r.status).toBe(200);

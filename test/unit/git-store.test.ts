@@ -3,7 +3,7 @@
 
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { GIT_ENV } from '../helpers/git-client.js';
-import { CORPUS_BUNDLE, corpusAvailable } from '../helpers/corpus.js';
+import { CORPUS_BUNDLE } from '../helpers/corpus.js';
 import { execFileSync } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -17,7 +17,6 @@ import { GitObjectError, type GitStore, type TreeEntry } from '../../src/git/sto
 import { UnavailableError } from '../../src/errors.js';
 
 const BUNDLE = CORPUS_BUNDLE;
-const hasBundle = corpusAvailable;
 
 
 function git(gitDir: string, args: string[], input?: string | Buffer): string {
@@ -352,9 +351,8 @@ function isAlive(pid: number): boolean {
 
 // ---- the real git-bug corpus --------------------------------------------
 
-if (!hasBundle) console.warn(`git-store corpus tests skipped: ${BUNDLE} is absent`);
 
-describe.skipIf(!hasBundle)('git-bug corpus bundle', () => {
+describe('git-bug corpus bundle', () => {
   let corpus: string;
   beforeAll(() => {
     corpus = path.join(tmp, 'corpus.git');
