@@ -15,7 +15,7 @@ import { isRacy, refStamp, unracy } from '../git/ref-stamp.js';
 import { repoDir } from '../git/repo-path.js';
 import { createCacheMetrics, type CacheMetrics, type InvalidationReason } from './metrics.js';
 import type { CacheStats, GitBackendName, ReplyOf, RequestKind, RequestOf, WorkerConfig, WorkerResult } from './protocol.js';
-import { workerFile } from './worker-file.js';
+import { workerFile } from '../worker-file.js';
 
 export type CacheMode = 'warm' | 'per-request';
 
@@ -283,7 +283,7 @@ export class GitBugCacheManager {
   private spawn(path: string): Piscina {
     const workerData: WorkerConfig = { repoPath: path, backend: this.opts.backend, allowFaults: this.opts.allowFaults };
     const pool = new Piscina({
-      filename: workerFile(),
+      filename: workerFile('cache-worker'),
       workerData,
       minThreads: 1,
       maxThreads: 1,

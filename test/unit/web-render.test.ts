@@ -3,7 +3,7 @@ import type { ListReply } from '../../src/cache/protocol.js';
 import type { Bug, BugExcerpt } from '../../src/gitbug/types.js';
 import { labelColor } from '../../src/gitbug/label-color.js';
 import { escapeHtml, html } from '../../src/web/html.js';
-import { renderMarkdown } from '../../src/web/markdown.js';
+import { renderMarkdown } from '../../src/render/markdown.js';
 import { bugListPage, tabQuery } from '../../src/web/pages/bug-list.js';
 import { bugPage } from '../../src/web/pages/bug.js';
 import { ambiguousPage, errorPage } from '../../src/web/pages/error.js';
@@ -70,7 +70,7 @@ describe('html templates', () => {
 
 describe('markdown', () => {
   it('escapes raw HTML and drops unsafe links', () => {
-    const out = renderMarkdown(`${XSS}\n\n[a](javascript:alert(1)) [b](vbscript:x) [c](data:text/html,x) [d](https://ok.example/)\n\n![i](javascript:x)`).value;
+    const out = renderMarkdown(`${XSS}\n\n[a](javascript:alert(1)) [b](vbscript:x) [c](data:text/html,x) [d](https://ok.example/)\n\n![i](javascript:x)`);
     expect(out).not.toContain('<script');
     expect(out).toContain('&lt;script&gt;');
     expect(out).not.toMatch(/href="(javascript|vbscript|data):/i);
@@ -80,7 +80,7 @@ describe('markdown', () => {
   });
 
   it('renders ordinary Markdown', () => {
-    const out = renderMarkdown('# Title\n\n*em* `code`\n\n```\nblock\n```\n\nhttps://auto.link').value;
+    const out = renderMarkdown('# Title\n\n*em* `code`\n\n```\nblock\n```\n\nhttps://auto.link');
     expect(out).toContain('<h1>Title</h1>');
     expect(out).toContain('<em>em</em>');
     expect(out).toContain('<code>code</code>');

@@ -4,8 +4,8 @@
 
 import { humanId } from '../../gitbug/id.js';
 import type { Bug, CommentVersion, Person, TimelineItem } from '../../gitbug/types.js';
-import { html, queryString, repoPath, type SafeHtml } from '../html.js';
-import { renderMarkdown } from '../markdown.js';
+import { html, queryString, repoPath, SafeHtml } from '../html.js';
+import { renderMarkdown } from '../../render/markdown.js';
 import { timeTag } from '../time.js';
 import { ICONS, labelPill, labelPills, personName, plural, statusBadge, statusIcon } from './components.js';
 import { layout } from './layout.js';
@@ -28,7 +28,7 @@ function history(versions: readonly CommentVersion[]): SafeHtml {
   const edits = versions.length - 1;
   return html`<details class="history"><summary>edited ${plural(edits, 'time')} — show history</summary>${versions.map(
     (v, i) => html`<div class="version"><div class="muted small">${i === 0 ? 'original' : `edit ${i}`} by ${personName(v.author)} ${timeTag(v.at)}</div>
-<div class="markdown">${renderMarkdown(v.message)}</div></div>`,
+<div class="markdown">${new SafeHtml(renderMarkdown(v.message))}</div></div>`,
   )}</details>`;
 }
 
@@ -40,7 +40,7 @@ function item(t: TimelineItem): SafeHtml {
 <div class="head">${personName(t.author)} <span class="muted">${t.type === 'create' ? 'opened this bug' : 'commented'} ${timeTag(t.at)}</span>${
         t.edited ? html` <span class="muted small">· edited</span>` : ''
       }</div>
-<div class="body"><div class="markdown">${t.message.trim() ? renderMarkdown(t.message) : html`<p class="muted"><em>No description provided.</em></p>`}</div>
+<div class="body"><div class="markdown">${t.message.trim() ? new SafeHtml(renderMarkdown(t.message)) : html`<p class="muted"><em>No description provided.</em></p>`}</div>
 ${t.edited && t.history.length > 1 ? history(t.history) : ''}</div></div>`;
     case 'title':
       return html`<div class="item event">${ICONS.pencil} ${personName(t.author)} changed the title from <del>${t.was}</del> to <strong>${t.title}</strong> ${timeTag(t.at)}</div>`;

@@ -1,8 +1,8 @@
 // `/{repo}`: clone URL, README of the default branch, links to the bugs.
 
 import type { RepoSummary } from '../../git/repo-path.js';
-import { html, queryString, repoPath } from '../html.js';
-import { renderMarkdown } from '../markdown.js';
+import { html, queryString, repoPath, SafeHtml } from '../html.js';
+import { renderMarkdown } from '../../render/markdown.js';
 import type { Readme } from '../readme.js';
 import { timeTag } from '../time.js';
 import { layout } from './layout.js';
@@ -11,7 +11,7 @@ export function repoPage(repo: RepoSummary, cloneUrl: string, readme: Readme | u
   const bugs = repoPath(repo.name) + '/bugs';
   const readmeCard = readme
     ? html`<div class="card"><div class="head"><strong>${readme.name}</strong></div>
-<div class="body">${readme.markdown ? html`<div class="markdown">${renderMarkdown(readme.text)}</div>` : html`<pre class="plain">${readme.text}</pre>`}
+<div class="body">${readme.markdown ? html`<div class="markdown">${new SafeHtml(renderMarkdown(readme.text))}</div>` : html`<pre class="plain">${readme.text}</pre>`}
 ${readme.truncated ? html`<p class="muted small">The README is longer than bugserve shows; the rest is cut off.</p>` : ''}</div></div>`
     : html`<div class="card"><div class="empty">This repository's default branch has no README.</div></div>`;
   const body = html`<h1>${repo.name}</h1>

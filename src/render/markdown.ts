@@ -3,7 +3,6 @@
 // http(s), relative or inline raster data, and every link is marked nofollow.
 
 import MarkdownIt from 'markdown-it';
-import { SafeHtml } from './html.js';
 
 const md = new MarkdownIt({ html: false, linkify: true, typographer: false });
 
@@ -40,7 +39,8 @@ md.renderer.rules.image = (tokens, idx, options, env, self) => {
 /** Rendering stops being useful long before this; keeps a hostile comment from costing seconds. */
 const MAX_MARKDOWN_CHARS = 200_000;
 
-export function renderMarkdown(text: string): SafeHtml {
+/** HTML from Markdown. Pure and synchronous: the web layer calls it through the render pool. */
+export function renderMarkdown(text: string): string {
   const src = text.length > MAX_MARKDOWN_CHARS ? text.slice(0, MAX_MARKDOWN_CHARS) + '\n\n…' : text;
-  return new SafeHtml(md.render(src));
+  return md.render(src);
 }
