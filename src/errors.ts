@@ -32,11 +32,12 @@ export class NotFoundError extends BugserveError {
 
 export class AmbiguousIdError extends BugserveError {
   readonly code = 'ambiguous_id';
-  constructor(readonly prefix: string, readonly candidates: string[]) {
+  /** `what`: the kind of thing the prefix names ('bug', 'commit'), so the page can link the candidates */
+  constructor(readonly prefix: string, readonly candidates: string[], readonly what = 'bug') {
     super(`id prefix "${prefix}" matches ${candidates.length} entities`);
   }
   override details() {
-    return { prefix: this.prefix, candidates: this.candidates };
+    return { prefix: this.prefix, candidates: this.candidates, what: this.what };
   }
 }
 
@@ -99,7 +100,7 @@ export function fromWire(w: WireError): Error {
     case 'not_found':
       return new NotFoundError(d.what, d.key);
     case 'ambiguous_id':
-      return new AmbiguousIdError(d.prefix, d.candidates);
+      return new AmbiguousIdError(d.prefix, d.candidates, d.what);
     case 'unsupported_format':
       return new UnsupportedFormatError(d.entity, d.version);
     case 'damaged_data':

@@ -17,7 +17,7 @@ export interface RepoSummary {
 }
 
 export const MAX_REPO_NAME_LENGTH = 200;
-const MAX_GROUP_DEPTH = 8;
+export const MAX_GROUP_DEPTH = 8;
 
 // A segment starts with a letter or digit (so never `.`, `..` or `-x`), then
 // letters, digits, `.`, `_`, `-`. No `%`, `\`, spaces or control characters.

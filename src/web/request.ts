@@ -12,6 +12,8 @@ export const MAX_Q_LENGTH = 1024;
 export interface Target {
   /** decoded path segments; a single trailing slash is ignored */
   segments: string[];
+  /** the same segments still percent-encoded: file names in code URLs are bytes, maybe not UTF-8 */
+  raw: string[];
   /** the first value of each query parameter, decoded ('' for `?k` and `?k=`) */
   query: Map<string, string>;
 }
@@ -21,6 +23,23 @@ function decode(text: string, what: string): string {
     return decodeURIComponent(text);
   } catch {
     throw new BadRequestError(`malformed percent-encoding in the ${what}`);
+  }
+}
+
+/**
+ * A path segment decoded. Well-formed percent-encoding of bytes that are not
+ * UTF-8 (a file name git stores as such) decodes with U+FFFD in their place;
+ * the exact bytes stay in Target.raw. Malformed encoding is a 400.
+ */
+function decodePathSegment(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    if (!/^(?:[^%]|%[0-9A-Fa-f]{2})*$/.test(text)) throw new BadRequestError('malformed percent-encoding in the path');
+    const bytes = text.replace(/%([0-9A-Fa-f]{2})|[^%]+/g, (m, hex: string | undefined) =>
+      hex ? String.fromCharCode(parseInt(hex, 16)) : Buffer.from(m, 'utf8').toString('latin1'),
+    );
+    return Buffer.from(bytes, 'latin1').toString('utf8');
   }
 }
 
@@ -38,15 +57,16 @@ export function parseTarget(url: string | undefined): Target {
   const rawPath = qmark === -1 ? target : target.slice(0, qmark);
   const rawQuery = qmark === -1 ? '' : target.slice(qmark + 1);
 
-  const segments = rawPath
-    .slice(1)
-    .split('/')
-    .map((s) => {
-      const d = decode(s, 'path');
-      if (d.includes('/')) throw new BadRequestError('encoded "/" in the path');
-      return d;
-    });
-  if (segments.length > 0 && segments[segments.length - 1] === '') segments.pop();
+  const raw = rawPath.slice(1).split('/');
+  const segments = raw.map((s) => {
+    const d = decodePathSegment(s);
+    if (d.includes('/')) throw new BadRequestError('encoded "/" in the path');
+    return d;
+  });
+  if (segments.length > 0 && segments[segments.length - 1] === '') {
+    segments.pop();
+    raw.pop();
+  }
 
   const query = new Map<string, string>();
   for (const pair of rawQuery.split('&')) {
@@ -56,7 +76,7 @@ export function parseTarget(url: string | undefined): Target {
     const value = eq === -1 ? '' : decode(pair.slice(eq + 1).replace(/\+/g, ' '), 'query');
     if (!query.has(key)) query.set(key, value);
   }
-  return { segments, query };
+  return { segments, raw, query };
 }
 
 /** The bug query: undefined when `q` is absent (the default, open bugs), '' when empty (every bug). */

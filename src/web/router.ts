@@ -4,7 +4,7 @@
 // bug list of "x"). When no prefix exists, the most specific reading is kept
 // so the handler can answer "repository not found" for the right name.
 
-import { checkRepoName } from '../git/repo-path.js';
+import { checkRepoName, MAX_GROUP_DEPTH } from '../git/repo-path.js';
 
 export type Route =
   | { kind: 'index' }
@@ -18,6 +18,12 @@ export type Route =
   | { kind: 'api-repo'; repo: string }
   | { kind: 'api-bugs'; repo: string }
   | { kind: 'api-bug'; repo: string; id: string }
+  // Code: `at` is the index in the request's segments where `{ref}/{path}` starts.
+  | { kind: 'tree' | 'blob' | 'raw' | 'commits'; repo: string; at: number }
+  | { kind: 'commit'; repo: string; id: string }
+  | { kind: 'branches' | 'tags'; repo: string }
+  | { kind: 'api-tree' | 'api-blob' | 'api-commits'; repo: string; at: number }
+  | { kind: 'api-commit'; repo: string; id: string }
   | { kind: 'not-found' };
 
 /** Route patterns for metrics and logs: bounded, never the raw path. */
@@ -33,10 +39,29 @@ export const ROUTE_PATTERNS: Record<Route['kind'], string> = {
   'api-repo': '/api/v1/repos/{repo}',
   'api-bugs': '/api/v1/repos/{repo}/bugs',
   'api-bug': '/api/v1/repos/{repo}/bugs/{id}',
+  tree: '/{repo}/tree/{ref}/{path}',
+  blob: '/{repo}/blob/{ref}/{path}',
+  raw: '/{repo}/raw/{ref}/{path}',
+  commits: '/{repo}/commits/{ref}/{path}',
+  commit: '/{repo}/commit/{hash}',
+  branches: '/{repo}/branches',
+  tags: '/{repo}/tags',
+  'api-tree': '/api/v1/repos/{repo}/tree/{ref}/{path}',
+  'api-blob': '/api/v1/repos/{repo}/blob/{ref}/{path}',
+  'api-commits': '/api/v1/repos/{repo}/commits/{ref}/{path}',
+  'api-commit': '/api/v1/repos/{repo}/commit/{hash}',
   'not-found': 'unmatched',
 };
 
-type Tail = { kind: 'repo' } | { kind: 'bugs' } | { kind: 'bug'; id: string };
+type CodeWord = 'tree' | 'blob' | 'raw' | 'commits';
+type Tail =
+  | { kind: 'repo' }
+  | { kind: 'bugs' }
+  | { kind: 'bug'; id: string }
+  | { kind: CodeWord; at: number }
+  | { kind: 'commit'; id: string }
+  | { kind: 'branches' | 'tags' };
+const CODE_WORDS = new Set<string>(['tree', 'blob', 'raw', 'commits']);
 type Exists = (repo: string) => Promise<boolean>;
 
 function isValidName(name: string): boolean {
@@ -62,6 +87,16 @@ async function splitRepo(segs: string[], exists: Exists): Promise<{ repo: string
   if (n >= 3 && segs[n - 2] === 'bugs') {
     candidates.push({ repo: segs.slice(0, -2).join('/'), tail: { kind: 'bug', id: segs[n - 1] } });
   }
+  if (n >= 2 && (segs[n - 1] === 'branches' || segs[n - 1] === 'tags')) {
+    candidates.push({ repo: segs.slice(0, -1).join('/'), tail: { kind: segs[n - 1] as 'branches' | 'tags' } });
+  }
+  if (n >= 3 && segs[n - 2] === 'commit') candidates.push({ repo: segs.slice(0, -2).join('/'), tail: { kind: 'commit', id: segs[n - 1] } });
+  // Code views take any path after the word, so the word may be anywhere a repository name can end.
+  for (let i = Math.min(n - 1, MAX_GROUP_DEPTH); i >= 1; i--) {
+    if (CODE_WORDS.has(segs[i])) candidates.push({ repo: segs.slice(0, i).join('/'), tail: { kind: segs[i] as CodeWord, at: i + 1 } });
+  }
+  // Longest name first (a repository "x/tree" shadows the code of "x").
+  candidates.sort((a, b) => b.repo.length - a.repo.length);
   const valid = candidates.filter((c) => isValidName(c.repo));
   for (const c of valid) if (await exists(c.repo)) return c;
   return valid.at(-1) ?? candidates.at(-1);
@@ -81,9 +116,26 @@ export async function matchRoute(segs: string[], exists: Exists): Promise<Route>
     const split = await splitRepo(segs.slice(3), exists);
     if (!split) return { kind: 'not-found' };
     const { repo, tail } = split;
-    if (tail.kind === 'repo') return { kind: 'api-repo', repo };
-    if (tail.kind === 'bugs') return { kind: 'api-bugs', repo };
-    return { kind: 'api-bug', repo, id: tail.id };
+    switch (tail.kind) {
+      case 'repo':
+        return { kind: 'api-repo', repo };
+      case 'bugs':
+        return { kind: 'api-bugs', repo };
+      case 'bug':
+        return { kind: 'api-bug', repo, id: tail.id };
+      case 'tree':
+      case 'blob':
+      case 'commits':
+        return { kind: `api-${tail.kind}`, repo, at: tail.at + 3 };
+      case 'commit':
+        return { kind: 'api-commit', repo, id: tail.id };
+      case 'raw':
+      case 'branches':
+      case 'tags':
+        return { kind: 'not-found' };
+      default:
+        return tail satisfies never;
+    }
   }
 
   // Repository name segments never end in ".git", so the first one that does
@@ -98,7 +150,21 @@ export async function matchRoute(segs: string[], exists: Exists): Promise<Route>
   const split = await splitRepo(segs, exists);
   if (!split) return { kind: 'not-found' };
   const { repo, tail } = split;
-  if (tail.kind === 'repo') return { kind: 'repo', repo };
-  if (tail.kind === 'bugs') return { kind: 'bugs', repo };
-  return { kind: 'bug', repo, id: tail.id };
+  switch (tail.kind) {
+    case 'repo':
+    case 'bugs':
+    case 'branches':
+    case 'tags':
+      return { kind: tail.kind, repo };
+    case 'bug':
+    case 'commit':
+      return { kind: tail.kind, repo, id: tail.id };
+    case 'tree':
+    case 'blob':
+    case 'raw':
+    case 'commits':
+      return { kind: tail.kind, repo, at: tail.at };
+    default:
+      return tail satisfies never;
+  }
 }

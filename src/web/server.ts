@@ -13,7 +13,11 @@ import { NotFoundError } from '../errors.js';
 import type { Config } from '../config.js';
 import { checkRepoName, repoExists } from '../git/repo-path.js';
 import { startHookListener } from '../hooks/listener.js';
+import { DEFAULT_PROCESS_LIMIT, ProcessLimit } from '../git/process-limit.js';
+import { RenderPool } from '../render/pool.js';
 import { apiBug, apiBugs, apiRepo, apiRepos, sendApiError } from './api.js';
+import { apiBlob, apiCommit, apiCommits, apiTree } from './code-api.js';
+import { blobRoute, commitRoute, commitsRoute, rawRoute, refsRoute, restBytes, treeRoute } from './code.js';
 import type { WebContext } from './context.js';
 import { errorBody, httpStatus, isServerFault, MethodNotAllowedError } from './errors.js';
 import { handleGitHttp } from './git-http.js';
@@ -88,7 +92,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   let closing = false;
   let active = 0;
   // fallbackHost is set once the port is known.
-  const ctx: WebContext = { reposDir, cache, fallbackHost: '' };
+  const ctx: WebContext = {
+    reposDir,
+    cache,
+    fallbackHost: '',
+    gitLimit: new ProcessLimit(DEFAULT_PROCESS_LIMIT),
+    render: new RenderPool(),
+  };
   const exists = (name: string) => repoExists(reposDir, name);
 
   async function dispatch(req: IncomingMessage, res: ServerResponse, route: Route, target: ReturnType<typeof parseTarget>) {
@@ -128,8 +138,32 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         return apiBugs(ctx, res, target, route.repo);
       case 'api-bug':
         return apiBug(ctx, res, route.repo, route.id);
+      case 'tree':
+        return treeRoute(ctx, req, res, route.repo, restBytes(target, route.at));
+      case 'blob':
+        return blobRoute(ctx, res, target, route.repo, restBytes(target, route.at));
+      case 'raw':
+        return rawRoute(ctx, res, route.repo, restBytes(target, route.at));
+      case 'commits':
+        return commitsRoute(ctx, res, target, route.repo, restBytes(target, route.at));
+      case 'commit':
+        return commitRoute(ctx, res, route.repo, route.id);
+      case 'branches':
+        return refsRoute(ctx, res, route.repo, 'branch');
+      case 'tags':
+        return refsRoute(ctx, res, route.repo, 'tag');
+      case 'api-tree':
+        return apiTree(ctx, res, route.repo, restBytes(target, route.at));
+      case 'api-blob':
+        return apiBlob(ctx, res, route.repo, restBytes(target, route.at));
+      case 'api-commits':
+        return apiCommits(ctx, res, target, route.repo, restBytes(target, route.at));
+      case 'api-commit':
+        return apiCommit(ctx, res, route.repo, route.id);
       case 'not-found':
         throw new NotFoundError('page', '/' + target.segments.join('/'));
+      default:
+        return route satisfies never;
     }
   }
 
@@ -199,6 +233,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     // Nothing may keep the process alive after a failed start (port in use, ...).
     await hooks?.close().catch(() => undefined);
     await cache.close();
+    await ctx.render.close();
     throw err;
   }
   const addr = server.address() as AddressInfo;
@@ -221,6 +256,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await serverClosed;
     await hooks?.close().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'hook listener close failed'));
     await cache.close();
+    await ctx.render.close();
     log.info('stopped');
   }
 

@@ -9,6 +9,7 @@ import type { WebContext } from './context.js';
 import { repoPath } from './html.js';
 import { bugListPage } from './pages/bug-list.js';
 import { bugPage } from './pages/bug.js';
+import { ambiguousCommitPage } from './pages/commit.js';
 import { ambiguousPage, errorPage, type Candidate } from './pages/error.js';
 import { indexPage } from './pages/index.js';
 import { repoPage } from './pages/repo.js';
@@ -84,6 +85,10 @@ export async function sendErrorPage(
   repo: string | undefined,
 ): Promise<void> {
   const status = httpStatus(err);
+  if (err instanceof AmbiguousIdError && repo && err.what === 'commit') {
+    sendHtml(res, status, ambiguousCommitPage(repo, err.prefix, err.candidates));
+    return;
+  }
   if (err instanceof AmbiguousIdError && repo) {
     sendHtml(res, status, ambiguousPage(repo, err.prefix, await candidates(ctx, repo, err.candidates), err.candidates.length));
     return;

@@ -20,6 +20,9 @@ ${repo.description ? html`<p>${repo.description}</p>` : ''}
 <div class="toolbar">
   <a class="btn primary" href="${bugs}">Open bugs</a>
   <a class="btn" href="${bugs + queryString({ q: '' })}">All bugs</a>
+  <a class="btn" href="${repoPath(repo.name)}/tree">Code</a>
+  <a class="btn" href="${repoPath(repo.name)}/commits">Commits</a>
+  <a class="btn" href="${repoPath(repo.name)}/branches">Branches</a>
 </div>
 <div class="clone"><span class="muted small">Clone</span><code>git clone ${cloneUrl}</code></div>
 ${readmeCard}`;

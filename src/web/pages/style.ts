@@ -98,4 +98,63 @@ details.history .version { border-left: 3px solid var(--border); padding: 4px 12
   overflow-wrap: anywhere; flex: 1; min-width: 0; }
 .empty { padding: 32px 16px; text-align: center; color: var(--muted); }
 footer { text-align: center; color: var(--muted); font-size: 12px; padding: 24px 0; }
+.codetabs { display: flex; gap: 4px; margin-bottom: 16px; border-bottom: 1px solid var(--border); overflow-x: auto; }
+.codetabs a { padding: 6px 12px; color: var(--muted); border-bottom: 2px solid transparent; white-space: nowrap; }
+.codetabs a.active { color: var(--fg); font-weight: 600; border-bottom-color: var(--accent); }
+.crumbs { align-self: center; overflow-wrap: anywhere; min-width: 0; }
+.refsel { position: relative; }
+.refsel summary { list-style: none; max-width: 240px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.refsel summary::-webkit-details-marker { display: none; }
+.refsel .menu { position: absolute; z-index: 2; top: 36px; left: 0; width: 280px; max-height: 360px; overflow: auto;
+  background: var(--card); border: 1px solid var(--border); border-radius: 8px; padding: 8px; box-shadow: 0 8px 24px rgba(0,0,0,.15); }
+.refsel ul { list-style: none; margin: 0 0 8px; padding: 0; }
+.refsel li a { display: block; padding: 2px 6px; border-radius: 4px; overflow-wrap: anywhere; }
+.refsel li a.active { font-weight: 600; background: var(--code-bg); }
+table.files { width: 100%; border-collapse: collapse; table-layout: fixed; }
+table.files td { padding: 6px 10px; border-top: 1px solid var(--border); font-size: 14px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+table.files tr:first-child td { border-top: 0; }
+table.files td.ico { width: 32px; text-align: center; }
+table.files td.name { width: 35%; }
+table.files td.name .title { white-space: pre; }
+table.files td.msg a { color: var(--muted); }
+table.files td.age { width: 130px; text-align: right; color: var(--muted); font-size: 13px; }
+@media (max-width: 760px) { table.files td.msg { display: none; } table.files td.name { width: auto; } table.files td.age { width: 100px; } }
+.card.readme, .card.file { margin-top: 16px; }
+.card .head .msg { color: var(--fg); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; }
+.btn.small { padding: 2px 10px; font-size: 13px; }
+.code-scroll { overflow-x: auto; }
+table.code, table.diff { border-collapse: collapse; width: 100%; font: 13px/20px ui-monospace, SFMono-Regular, "SF Mono", Menlo, Consolas, monospace; }
+table.code td.ln { width: 1%; min-width: 48px; padding: 0 10px; text-align: right; user-select: none; vertical-align: top; }
+table.code td.ln a { color: var(--muted); }
+table.code td.src { padding: 0 12px; white-space: pre; }
+table.code tr:target { background: var(--warn-bg); }
+table.code tr:target td.ln a { color: var(--fg); font-weight: 600; }
+table.diff td { padding: 0 12px; white-space: pre; }
+table.diff tr.add { background: rgba(46,160,67,.15); } table.diff tr.del { background: rgba(248,81,73,.15); }
+table.diff tr.hunk { background: rgba(56,139,253,.12); color: var(--muted); }
+span.add { color: var(--open); } span.del { color: #cf222e; }
+.badge-status { font-size: 12px; padding: 0 8px; border-radius: 999px; border: 1px solid var(--border); color: var(--muted); }
+.card .head .name { overflow-wrap: anywhere; min-width: 0; }
+.commit-subject { font-size: 20px; }
+pre.message { margin: 0 0 12px; }
+.image img { max-width: 100%; }
+.pill.default { background: var(--code-bg); color: var(--muted); }
+.hljs-comment, .hljs-quote { color: #6e7781; font-style: italic; }
+.hljs-keyword, .hljs-selector-tag, .hljs-literal, .hljs-doctag { color: #cf222e; }
+.hljs-string, .hljs-regexp, .hljs-addition { color: #0a3069; }
+.hljs-number, .hljs-symbol, .hljs-bullet, .hljs-variable.constant_ { color: #0550ae; }
+.hljs-title, .hljs-title.function_, .hljs-section { color: #8250df; }
+.hljs-built_in, .hljs-type, .hljs-class .hljs-title, .hljs-title.class_ { color: #953800; }
+.hljs-attr, .hljs-attribute, .hljs-property, .hljs-meta, .hljs-name, .hljs-tag { color: #116329; }
+.hljs-params, .hljs-subst { color: inherit; }
+.hljs-deletion { color: #82071e; }
+@media (prefers-color-scheme: dark) {
+  .hljs-comment, .hljs-quote { color: #8b949e; }
+  .hljs-keyword, .hljs-selector-tag, .hljs-literal, .hljs-doctag { color: #ff7b72; }
+  .hljs-string, .hljs-regexp, .hljs-addition { color: #a5d6ff; }
+  .hljs-number, .hljs-symbol, .hljs-bullet { color: #79c0ff; }
+  .hljs-title, .hljs-title.function_, .hljs-section { color: #d2a8ff; }
+  .hljs-built_in, .hljs-type, .hljs-title.class_ { color: #ffa657; }
+  .hljs-attr, .hljs-attribute, .hljs-property, .hljs-meta, .hljs-name, .hljs-tag { color: #7ee787; }
+}
 `;
