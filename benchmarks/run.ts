@@ -1,11 +1,12 @@
 // `npm run bench`: prepares the data (cached under benchmarks/.data), runs
 // every figure of the benchmarks issue, and rewrites benchmarks/RESULTS.md.
 // Options: --quick (few runs, for trying the harness), --only=cold,warm,...
-// Sections: cold, warm, eventloop, memory, throughput, push.
+// Sections: cold, warm, eventloop, memory, throughput, push, code.
 
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { codeSection } from './code.js';
 import { coldSection, type ColdPlan } from './cold.js';
 import { eventLoopSection } from './eventloop.js';
 import { corpus, corpusAvailable, CORPUS_BUNDLE, generated, manySmall, PROJECT_ROOT, type Dataset } from './lib/data.js';
@@ -33,8 +34,10 @@ log(`bugserve benchmarks${quick ? ' (quick)' : ''}; load average ${loadAtStart}`
 // Data: 1,000 identities and about six comments a bug; the generator gives a
 // few bugs 500+ comments once there are 1,000 bugs.
 const gen = (bugs: number, refs: 'loose' | 'packed') => generated({ bugs, identities: 1000, comments: 6, seed: 1 }, refs, log);
-const k1 = { loose: await gen(1000, 'loose'), packed: await gen(1000, 'packed') };
-const k10 = { loose: await gen(10_000, 'loose'), packed: await gen(10_000, 'packed') };
+// Only the sections that read bugs need the bug data (`--only=code` skips writing it).
+const bugData = ['cold', 'warm', 'eventloop', 'memory', 'throughput', 'push'].some(wants);
+const k1 = bugData ? { loose: await gen(1000, 'loose'), packed: await gen(1000, 'packed') } : (undefined as never);
+const k10 = bugData ? { loose: await gen(10_000, 'loose'), packed: await gen(10_000, 'packed') } : (undefined as never);
 const real = { loose: corpus('loose'), packed: corpus('packed') };
 const notes: string[] = [];
 if (!corpusAvailable()) notes.push(`The corpus rows are skipped: ${CORPUS_BUNDLE} is absent.`);
@@ -85,10 +88,11 @@ await run('eventloop', () => eventLoopSection(k10.loose, k1.loose, quick ? 1 : 2
 await run('memory', async () => memorySection([k1.loose, k10.loose], await manySmall(quick ? 50 : 1000, log), log));
 await run('throughput', () => throughputSection(k10.loose, quick ? 2 : 5, log));
 await run('push', () => pushSection(k10.loose, quick ? 1 : 3, log));
+await run('code', () => codeSection(quick, log));
 
 // RESULTS.md
 const dataRows: string[][] = [];
-for (const ds of [real.loose, k1.loose, k10.loose].filter((d): d is Dataset => d !== undefined)) {
+for (const ds of [real.loose, k1?.loose, k10?.loose].filter((d): d is Dataset => d !== undefined)) {
   const refs = execFileSync('git', ['--git-dir', ds.path, 'for-each-ref', '--format=x', 'refs/bugs/', 'refs/identities/'], { encoding: 'utf8' }).split('\n').filter(Boolean).length;
   dataRows.push([ds.label, ds.bugs.toLocaleString('en-US'), (refs - ds.bugs).toLocaleString('en-US'), countObjects(ds.path).toLocaleString('en-US'), ds.name.replace(/-loose$/, '-{loose,packed}')]);
 }

@@ -43,11 +43,11 @@ function git(args: string[]): string {
   return execFileSync('git', args, { encoding: 'utf8', maxBuffer: 64 << 20 }).trim();
 }
 
-function isComplete(dir: string): boolean {
+export function isComplete(dir: string): boolean {
   return existsSync(path.join(dir, COMPLETE));
 }
 
-function markComplete(dir: string): void {
+export function markComplete(dir: string): void {
   writeFileSync(path.join(dir, COMPLETE), new Date().toISOString() + '\n');
 }
 

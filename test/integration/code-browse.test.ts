@@ -75,7 +75,7 @@ describe('code browsing', () => {
       const names = links.map((l) => l.text);
       expect(names.slice(0, 3)).toEqual(['docs', 'src', 'vendor']);
       expect(names).toContain('README.md');
-      expect(names).toContain('new␊line.txt');
+      expect(names).toContain('new\\nline.txt');
       expect(names).toContain('&lt;img src=x onerror=alert(1)&gt;.txt');
       expect(r.body).not.toContain('<img src=x');
       expect(names).toContain('bad-\uFFFD\uFFFD.txt');
@@ -255,7 +255,7 @@ describe('code browsing', () => {
       const first = await get(`/code/commit/${repo.commits[0]}`);
       expect(first.body).toContain(`<a href="/code/bugs/${BUG_ID}">${BUG_ID}</a>`);
       expect(first.body).not.toContain(XSS);
-      expect(first.body).toContain('new␊line.txt');
+      expect(first.body).toContain('new\\nline.txt');
     });
 
     it('a large diff is cut with a note', async () => {

@@ -5,14 +5,16 @@
 import type { Refs } from '../../code/refs.js';
 import { html, repoPath, type SafeHtml } from '../html.js';
 
+const CONTROL_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
 /**
  * A name as text: UTF-8 where it is valid (U+FFFD elsewhere), control
- * characters shown as their visible pictures (a newline as ␊), so a name can
- * neither break a line nor hide. Escaping happens in the templates.
+ * characters written as escapes (a newline as `\n`, others as `\x1b`), so a
+ * name can neither break a line nor hide. Escaping happens in the templates.
  */
 export function showName(bytes: Buffer): string {
   // eslint-disable-next-line no-control-regex
-  return bytes.toString('utf8').replace(/[\u0000-\u001f\u007f]/g, (c) => String.fromCharCode(c === '\u007f' ? 0x2421 : 0x2400 + c.charCodeAt(0)));
+  return bytes.toString('utf8').replace(/[\u0000-\u001f\u007f]/g, (c) => CONTROL_ESCAPES[c] ?? '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'));
 }
 
 export function showPath(segs: readonly Buffer[]): string {

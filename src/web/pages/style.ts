@@ -100,6 +100,8 @@ details.history .version { border-left: 3px solid var(--border); padding: 4px 12
 footer { text-align: center; color: var(--muted); font-size: 12px; padding: 24px 0; }
 .codetabs { display: flex; gap: 4px; margin-bottom: 16px; border-bottom: 1px solid var(--border); overflow-x: auto; }
 .codetabs a { padding: 6px 12px; color: var(--muted); border-bottom: 2px solid transparent; white-space: nowrap; }
+@media (max-width: 500px) { .codetabs a { padding: 6px 8px; } }
+table.files td.ico .icon { color: var(--muted); vertical-align: -3px; margin: 0; }
 .codetabs a.active { color: var(--fg); font-weight: 600; border-bottom-color: var(--accent); }
 .crumbs { align-self: center; overflow-wrap: anywhere; min-width: 0; }
 .refsel { position: relative; }

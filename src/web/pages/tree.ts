@@ -5,7 +5,7 @@
 import type { Refs, Resolved } from '../../code/refs.js';
 import type { CodeEntry, LastCommit } from '../../code/tree.js';
 import type { CommitDetail } from '../../code/commit.js';
-import { html, repoPath, SafeHtml, type HtmlValue } from '../html.js';
+import { html, repoPath, trusted, type SafeHtml, type HtmlValue } from '../html.js';
 import { timeTag } from '../time.js';
 import { codeTabs, codeUrl, commitUrl, pathCrumbs, refSelector, shortHash, showName } from './code-parts.js';
 import { layout } from './layout.js';
@@ -20,7 +20,15 @@ export interface TreeView {
   readme?: { name: Buffer; html: SafeHtml };
 }
 
-const ICON: Record<CodeEntry['kind'], string> = { tree: '📁', blob: '📄', symlink: '↪', submodule: '⎘' };
+const svg = (d: string) =>
+  trusted(`<svg class="icon" viewBox="0 0 16 16" aria-hidden="true"><path d="${d}" fill="none" stroke="currentColor" stroke-width="1.3" stroke-linejoin="round"/></svg>`);
+// Line icons, not emoji: not every system has an emoji font.
+const ICON: Record<CodeEntry['kind'], SafeHtml> = {
+  tree: svg('M1.75 3.25h4.5l1.5 1.5h6.5v8.5H1.75z'),
+  blob: svg('M3.25 1.75h6l3.5 3.5v9h-9.5zM9.25 1.75v3.5h3.5'),
+  symlink: svg('M3.25 1.75h6l3.5 3.5v9h-9.5zM5.5 11.5c0-2.5 1.5-3.5 4-3.5M8 6l1.75 2L8 10'),
+  submodule: svg('M1.75 2.75h12.5v10.5H1.75zM1.75 5.75h12.5M5 9.5h6'),
+};
 const KIND_LABEL: Record<CodeEntry['kind'], string> = { tree: 'folder', blob: 'file', symlink: 'symbolic link', submodule: 'submodule' };
 
 function entryLink(v: TreeView, e: CodeEntry): SafeHtml {
