@@ -146,7 +146,16 @@ export async function blobRoute(ctx: WebContext, res: ServerResponse, target: Ta
     if (h.lines.length > 1 && h.lines.at(-1) === '') h.lines.pop(); // the final newline ends the last line
     content = { kind: 'code', lines: h.lines, language: h.language, markdownSwitch: MARKDOWN.test(name) };
   }
-  sendHtml(res, 200, blobPage({ repo, refs: found.refs, at, entry, size, content }));
+  sendHtml(res, 200, blobPage({ repo, refs: found.refs, at, entry, size, content, selected: lineRange(target) }));
+}
+
+/** `?lines=10-20` or `?lines=10`; anything else marks nothing. */
+function lineRange(target: Target): { from: number; to: number } | undefined {
+  const m = /^(\d{1,7})(?:-L?(\d{1,7}))?$/.exec(target.query.get('lines') ?? '');
+  if (!m) return undefined;
+  const from = Number(m[1]);
+  const to = m[2] ? Number(m[2]) : from;
+  return from <= to ? { from, to } : { from: to, to: from };
 }
 
 /**

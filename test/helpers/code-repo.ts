@@ -32,6 +32,8 @@ export const PNG = Buffer.from(
 export const BIG_SIZE = 2 * 1024 * 1024 + 17;
 export const BUG_ID = 'a'.repeat(12) + '0123456789abcdef'.repeat(3) + 'b'.repeat(4);
 export const HISTORY = 70;
+/** A branch name git accepts that is markup. */
+export const HOSTILE_BRANCH = '"><img-src=x-onerror=alert(1)>';
 
 export interface CodeRepo {
   bare: string;
@@ -130,6 +132,7 @@ export function makeCodeRepo(reposDir: string, name = 'code'): CodeRepo {
   commitAt('Feature x changes the answer', t + 60);
   run(work, ['checkout', '-q', 'main']);
   run(work, ['branch', 'release']);
+  run(work, ['branch', HOSTILE_BRANCH]);
   run(work, ['tag', '-a', '-m', 'one point oh', 'release/1.0', commits[0]]);
   run(work, ['push', '-q', bare, 'refs/heads/*:refs/heads/*', 'refs/tags/*:refs/tags/*']);
   const twins = twinCommits(bare, git(bare, ['rev-parse', `${commits[0]}^{tree}`]));

@@ -10,7 +10,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/web/server.js';
 import { ensureBuilt } from '../helpers/build.js';
-import { BIG_SIZE, BINARY, BUG_ID, HISTORY, MAIN_TS, makeCodeRepo, NAMES, PAGE_HTML, PNG, type CodeRepo } from '../helpers/code-repo.js';
+import { UnavailableError } from '../../src/errors.js';
+import { ProcessLimit } from '../../src/git/process-limit.js';
+import { ObjectReader } from '../../src/code/objects.js';
+import { runGit } from '../../src/code/run.js';
+import { BIG_SIZE, BINARY, BUG_ID, HISTORY, HOSTILE_BRANCH, MAIN_TS, makeCodeRepo, NAMES, PAGE_HTML, PNG, type CodeRepo } from '../helpers/code-repo.js';
 import { git, initBare, ops, tempDir, writeBug, writeIdentity } from '../helpers/git-bug-writer.js';
 import { request, startInProcess } from '../helpers/server.js';
 
@@ -155,6 +159,17 @@ describe('code browsing', () => {
       expect(r.headers['content-security-policy']).toContain("default-src 'none'");
     });
 
+    it('a branch name that is markup stays text, and its pages open', async () => {
+      const b = await get('/code/branches');
+      expect(b.body).not.toContain('<img-src');
+      expect(b.body).toContain('&quot;&gt;&lt;img-src=x-onerror=alert(1)&gt;');
+      const href = `/code/tree/${encodeURIComponent(HOSTILE_BRANCH)}`;
+      expect(b.body).toContain(`href="${href.replace(/&/g, '&amp;')}"`);
+      const tree = await get(href);
+      expect(tree.status).toBe(200);
+      expect(tree.body).not.toContain('<img-src');
+    });
+
     it('branches and tags pages list them', async () => {
       const b = await get('/code/branches');
       for (const n of ['main', 'feature/x', 'release']) expect(b.body).toContain(`href="/code/tree/${n}"`);
@@ -173,6 +188,8 @@ describe('code browsing', () => {
       expect(r.body).not.toContain('id="L7"');
       expect(r.body).toMatch(/<span class="hljs-keyword">export<\/span>/);
       expect(r.body).toContain('&lt;b&gt;not bold&lt;/b&gt;');
+      const range = await get('/code/blob/main/src/main.ts?lines=2-3');
+      expect([...range.body.matchAll(/<tr id="L(\d+)" class="sel">/g)].map((m) => m[1])).toEqual(['2', '3']);
       const py = await get('/code/blob/main/src/util/strings.py');
       expect(py.body).toMatch(/hljs-keyword">def</);
     });
@@ -297,6 +314,28 @@ describe('code browsing', () => {
       const commit = JSON.parse((await get(`/api/v1/repos/code/commit/${repo.commits[10]}`)).body);
       expect(commit.parents).toEqual([repo.commits[9]]);
       expect(commit.files.map((f: { name: string }) => f.name).sort()).toEqual(['counter.txt', 'docs/guide.md']);
+    });
+  });
+
+  describe('bounds', () => {
+    it('every read holds a slot of the process limit: a full limit refuses more git', async () => {
+      const limit = new ProcessLimit({ max: 1, queue: 0, waitMs: 100 });
+      const t = { gitDir: repo.bare, limit };
+      const reader = await ObjectReader.open(t);
+      expect(limit.active).toBe(1);
+      await expect(runGit(t, ['rev-parse', 'HEAD'], { maxBytes: 100 })).rejects.toBeInstanceOf(UnavailableError);
+      reader.close();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(limit.active).toBe(0);
+      const r = await runGit(t, ['rev-parse', 'HEAD'], { maxBytes: 100 });
+      expect(r.stdout.toString().trim()).toBe(repo.commits.at(-1));
+    });
+
+    it('output past the byte cap stops git and says so', async () => {
+      const t = { gitDir: repo.bare, limit: new ProcessLimit() };
+      const r = await runGit(t, ['cat-file', 'blob', `main:big.txt`], { maxBytes: 1000 });
+      expect(r.truncated).toBe(true);
+      expect(r.stdout.length).toBe(1000);
     });
   });
 

@@ -26,6 +26,8 @@ export interface BlobView {
   entry: CodeEntry;
   size: number;
   content: FileContent;
+  /** lines marked by `?lines=10-20` (a range needs the server: the page has no script) */
+  selected?: { from: number; to: number };
 }
 
 function size(bytes: number): string {
@@ -34,10 +36,11 @@ function size(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-function codeTable(lines: string[]): SafeHtml {
+function codeTable(lines: string[], sel: BlobView['selected']): SafeHtml {
+  const marked = (n: number) => (sel && n >= sel.from && n <= sel.to ? html` class="sel"` : '');
   // The highlighter returns escaped HTML, one self-contained string per line.
   return html`<div class="code-scroll"><table class="code">${lines.map(
-    (l, i) => html`<tr id="L${i + 1}"><td class="ln"><a href="#L${i + 1}">${i + 1}</a></td><td class="src">${new SafeHtml(l || ' ')}</td></tr>`,
+    (l, i) => html`<tr id="L${i + 1}"${marked(i + 1)}><td class="ln"><a href="#L${i + 1}">${i + 1}</a></td><td class="src">${new SafeHtml(l || ' ')}</td></tr>`,
   )}</table></div>`;
 }
 
@@ -47,7 +50,7 @@ function content(v: BlobView, raw: string): HtmlValue {
 <div><a class="btn" href="${raw}">Download</a></div></div>`;
   switch (c.kind) {
     case 'code':
-      return codeTable(c.lines);
+      return codeTable(c.lines, v.selected);
     case 'markdown':
       return html`<div class="body markdown">${new SafeHtml(c.html)}</div>`;
     case 'image':

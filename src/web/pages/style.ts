@@ -115,7 +115,7 @@ table.files td.ico .icon { color: var(--muted); vertical-align: -3px; margin: 0;
 table.files { width: 100%; border-collapse: collapse; table-layout: fixed; }
 table.files td { padding: 6px 10px; border-top: 1px solid var(--border); font-size: 14px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 table.files tr:first-child td { border-top: 0; }
-table.files td.ico { width: 32px; text-align: center; }
+table.files td.ico { width: 40px; padding: 6px 4px 6px 14px; text-overflow: clip; }
 table.files td.name { width: 35%; }
 table.files td.name .title { white-space: pre; }
 table.files td.msg a { color: var(--muted); }
@@ -129,7 +129,7 @@ table.code, table.diff { border-collapse: collapse; width: 100%; font: 13px/20px
 table.code td.ln { width: 1%; min-width: 48px; padding: 0 10px; text-align: right; user-select: none; vertical-align: top; }
 table.code td.ln a { color: var(--muted); }
 table.code td.src { padding: 0 12px; white-space: pre; }
-table.code tr:target { background: var(--warn-bg); }
+table.code tr:target, table.code tr.sel { background: var(--warn-bg); }
 table.code tr:target td.ln a { color: var(--fg); font-weight: 600; }
 table.diff td { padding: 0 12px; white-space: pre; }
 table.diff tr.add { background: rgba(46,160,67,.15); } table.diff tr.del { background: rgba(248,81,73,.15); }
