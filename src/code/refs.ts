@@ -115,7 +115,11 @@ export async function peelToCommit(reader: ObjectReader, oid: string, what: stri
   throw new NotFoundError('commit', what);
 }
 
-/** The commits whose id starts with `prefix` (for the ambiguous-id page). */
+/**
+ * The commits whose id starts with `prefix` (for the ambiguous-id page). It
+ * starts a second git while the caller's reader holds its slot: only for an
+ * ambiguous short id, and a full limit makes it wait at most the limit's waitMs.
+ */
 export async function commitCandidates(t: GitTarget, reader: ObjectReader, prefix: string): Promise<string[]> {
   const r = await runGit(t, ['rev-parse', `--disambiguate=${prefix.toLowerCase()}`], { maxBytes: 1024 * 1024 });
   const ids = r.stdout.toString('latin1').split('\n').filter(Boolean);

@@ -57,11 +57,6 @@ export async function commitTree(reader: ObjectReader, commit: string): Promise<
   return m[1];
 }
 
-/** What a path names in a commit: the root folder when `path` is empty. */
-export interface Located {
-  entry: CodeEntry;
-}
-
 /** Walks `path` from the commit's root tree. A symlink on the way is never followed: the path is not found. */
 export async function locate(reader: ObjectReader, commit: string, pathSegs: Buffer[], shownPath: string): Promise<CodeEntry> {
   let entry: CodeEntry = { name: Buffer.alloc(0), mode: '040000', kind: 'tree', oid: await commitTree(reader, commit) };
@@ -96,7 +91,8 @@ const LAST_COMMIT_CACHE = 500;
  * are matched by bytes (keys are latin1 strings of the bytes).
  */
 export async function lastCommits(t: GitTarget, commit: string, dir: Buffer[], names: Buffer[]): Promise<Map<string, LastCommit>> {
-  const prefix = dir.length ? Buffer.concat([Buffer.concat(dir.flatMap((d) => [d, Buffer.from('/')]))]) : Buffer.alloc(0);
+  // "a/b/": every path the walk lists under the folder starts with it.
+  const prefix = Buffer.concat(dir.flatMap((d) => [d, Buffer.from('/')]));
   const key = `${t.gitDir}\0${commit}\0${prefix.toString('latin1')}`;
   const cached = lastCommitCache.get(key);
   if (cached) return cached;
