@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_MAX_WORKERS } from './cache/manager.js';
-import { UsageError, parseArgs, stringFlag } from './commands/args.js';
+import { UsageError } from './usage-error.js';
 
 export type CacheMode = 'warm' | 'per-request';
 
@@ -23,6 +23,8 @@ export interface Config {
   /** HTTP basic auth password for pushes; undefined disables pushing */
   pushToken: string | undefined;
   logLevel: string;
+  /** hosts whose images bug comments may show (the page's CSP); empty: none */
+  imageHosts: string[];
 }
 
 export const DEFAULTS = {
@@ -33,11 +35,12 @@ export const DEFAULTS = {
   maxWorkers: DEFAULT_MAX_WORKERS,
   cache: 'warm' as CacheMode,
   logLevel: 'info',
+  imageHosts: '',
 };
 
 /** Option names as flags (kebab) and as config.json keys (kebab or camel). */
-const OPTIONS = ['data', 'listen', 'idle-timeout', 'max-workers', 'cache', 'log-level'] as const;
-type OptionName = (typeof OPTIONS)[number];
+const OPTIONS = ['data', 'listen', 'idle-timeout', 'max-workers', 'cache', 'log-level', 'image-hosts'] as const;
+export type OptionName = (typeof OPTIONS)[number];
 const FILE_ONLY = ['push-token'] as const;
 
 const ENV: Record<OptionName | 'push-token', string> = {
@@ -47,8 +50,23 @@ const ENV: Record<OptionName | 'push-token', string> = {
   'max-workers': 'BUGSERVE_MAX_WORKERS',
   cache: 'BUGSERVE_CACHE',
   'log-level': 'BUGSERVE_LOG_LEVEL',
+  'image-hosts': 'BUGSERVE_IMAGE_HOSTS',
   'push-token': 'BUGSERVE_PUSH_TOKEN',
 };
+
+/** What `bugserve serve --help` says about each option (src/commands/serve.ts). */
+export const SETTINGS: readonly { name: OptionName; env: string; value: string; help: string; default?: string }[] = [
+  { name: 'data', env: ENV.data, value: 'DIR', help: 'the data folder: repos/, run/, push-token, config.json', default: DEFAULTS.data },
+  { name: 'listen', env: ENV.listen, value: 'HOST:PORT', help: 'address to listen on', default: DEFAULTS.listen },
+  { name: 'idle-timeout', env: ENV['idle-timeout'], value: 'DURATION', help: "close a repository's worker after this long unused", default: DEFAULTS.idleTimeout },
+  { name: 'max-workers', env: ENV['max-workers'], value: 'N', help: 'at most this many repositories kept warm', default: String(DEFAULTS.maxWorkers) },
+  { name: 'cache', env: ENV.cache, value: 'warm|per-request', help: 'per-request rebuilds on every request (benchmarks only)', default: DEFAULTS.cache },
+  { name: 'log-level', env: ENV['log-level'], value: 'LEVEL', help: 'fatal, error, warn, info, debug, trace or silent', default: DEFAULTS.logLevel },
+  { name: 'image-hosts', env: ENV['image-hosts'], value: 'HOSTS', help: 'comma-separated hosts whose images comments may show', default: 'none' },
+];
+
+/** The push token's variable, read from the environment (or config.json) only. */
+export const PUSH_TOKEN_ENV = ENV['push-token'];
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -91,14 +109,14 @@ export function parseListen(text: string): { host: string; port: number } {
 
 function parseMaxWorkers(text: string): number {
   if (!/^\d+$/.test(text.trim()) || Number(text) < 1) {
-    throw new UsageError(`max-workers takes a whole number of at least 1, not "${text}"`);
+    throw new UsageError(`expected a whole number of at least 1, not "${text}"`);
   }
   return Number(text);
 }
 
 function parseCacheMode(text: string): CacheMode {
   if (text !== 'warm' && text !== 'per-request') {
-    throw new UsageError(`cache is "warm" or "per-request", not "${text}"`);
+    throw new UsageError(`expected "warm" or "per-request", not "${text}"`);
   }
   return text;
 }
@@ -106,8 +124,20 @@ function parseCacheMode(text: string): CacheMode {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function parseLogLevel(text: string): string {
-  if (!LOG_LEVELS.includes(text)) throw new UsageError(`log-level is one of ${LOG_LEVELS.join(', ')}, not "${text}"`);
+  if (!LOG_LEVELS.includes(text)) throw new UsageError(`expected one of ${LOG_LEVELS.join(', ')}, not "${text}"`);
   return text;
+}
+
+// A host name, optionally with a port; no scheme, path or wildcard tricks beyond a leading "*.".
+const IMAGE_HOST = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:\d{1,5})?$/;
+
+/** "img.example.com, *.githubusercontent.com" → the list; '' → none. */
+export function parseImageHosts(text: string): string[] {
+  const hosts = text.split(',').map((h) => h.trim()).filter(Boolean);
+  for (const h of hosts) {
+    if (!IMAGE_HOST.test(h)) throw new UsageError(`"${h}" is not a host name (use e.g. img.example.com or *.example.com)`);
+  }
+  return hosts;
 }
 
 const camel = (kebab: string) => kebab.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -150,31 +180,47 @@ async function readConfigFile(dataDir: string): Promise<Map<string, string>> {
   return out;
 }
 
-/** Builds the configuration from `serve`'s arguments, the environment and DATA/config.json. */
-export async function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Config> {
-  const parsed = parseArgs(args);
-  if (parsed.positional.length > 0) throw new UsageError(`serve takes no arguments, got "${parsed.positional[0]}"`);
-  for (const name of parsed.flags.keys()) {
-    if (!(OPTIONS as readonly string[]).includes(name)) throw new UsageError(`unknown option --${name}`);
-  }
+/** Flags as `bugserve serve` parsed them (kebab names). */
+export type ConfigFlags = Partial<Record<OptionName, string>>;
+
+/** Builds the configuration from `serve`'s flags, the environment and DATA/config.json. */
+export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
   const fromEnv = (name: OptionName | 'push-token') => {
     const v = env[ENV[name]];
     return v === undefined || v === '' ? undefined : v;
   };
-  const dataDir = path.resolve(stringFlag(parsed, 'data') ?? fromEnv('data') ?? DEFAULTS.data);
+  const dataDir = path.resolve(flags.data ?? fromEnv('data') ?? DEFAULTS.data);
+  const configFile = path.join(dataDir, 'config.json');
   const file = await readConfigFile(dataDir);
-  const pick = (name: OptionName) => stringFlag(parsed, name) ?? fromEnv(name) ?? file.get(name);
+  /** The value and where it came from, so a bad one names its flag, variable or file. */
+  const read = <T>(name: OptionName, fallback: string, parse: (text: string) => T): T => {
+    const [text, source] =
+      flags[name] !== undefined
+        ? [flags[name], `--${name}`]
+        : fromEnv(name) !== undefined
+          ? [fromEnv(name)!, ENV[name]]
+          : file.has(name)
+            ? [file.get(name)!, `${configFile} "${name}"`]
+            : [fallback, `the default ${name}`];
+    try {
+      return parse(text);
+    } catch (err) {
+      if (err instanceof UsageError) throw new UsageError(`${source}: ${err.message}`);
+      throw err;
+    }
+  };
 
-  const { host, port } = parseListen(pick('listen') ?? DEFAULTS.listen);
+  const { host, port } = read('listen', DEFAULTS.listen, parseListen);
   return {
     dataDir,
     reposDir: path.join(dataDir, 'repos'),
     host,
     port,
-    idleTimeoutMs: parseDuration(pick('idle-timeout') ?? DEFAULTS.idleTimeout),
-    maxWorkers: parseMaxWorkers(pick('max-workers') ?? String(DEFAULTS.maxWorkers)),
-    cacheMode: parseCacheMode(pick('cache') ?? DEFAULTS.cache),
+    idleTimeoutMs: read('idle-timeout', DEFAULTS.idleTimeout, parseDuration),
+    maxWorkers: read('max-workers', String(DEFAULTS.maxWorkers), parseMaxWorkers),
+    cacheMode: read('cache', DEFAULTS.cache, parseCacheMode),
     pushToken: fromEnv('push-token') ?? file.get('push-token'),
-    logLevel: parseLogLevel(pick('log-level') ?? DEFAULTS.logLevel),
+    logLevel: read('log-level', DEFAULTS.logLevel, parseLogLevel),
+    imageHosts: read('image-hosts', DEFAULTS.imageHosts, parseImageHosts),
   };
 }

@@ -3,6 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { InvalidQueryError } from '../errors.js';
 import { publicBug } from '../cache/repo-index.js';
 import { openGitStore, type GitBackend } from '../git/open.js';
 import { humanId } from '../gitbug/id.js';
@@ -10,19 +11,36 @@ import { loadRepository } from '../gitbug/load.js';
 import { buildSearchIndex, runQuery } from '../gitbug/query-match.js';
 import { parseQuery } from '../gitbug/query.js';
 import type { CompiledBug } from '../gitbug/types.js';
-import { parseArgs, stringFlag, UsageError } from './args.js';
+import { stringValue, UsageError, type CommandSpec, type Parsed } from './args.js';
 
-export async function bugs(args: string[]): Promise<number> {
-  const parsed = parseArgs(args, ['json']);
-  const repoPath = parsed.positional[0];
-  if (!repoPath || parsed.positional.length > 1) throw new UsageError('usage: bugserve bugs REPO_PATH [--json] [--query Q]');
+const BACKENDS: readonly GitBackend[] = ['cat-file', 'isomorphic-git'];
+
+export const spec: CommandSpec = {
+  name: 'bugs',
+  synopsis: 'REPO_PATH [options]',
+  summary: "Compile a repository's bugs without a server and list them. A damaged bug is named on stderr and the exit status is 1.",
+  positionals: { min: 1, max: 1, names: 'REPO_PATH' },
+  options: [
+    { name: 'query', type: 'string', value: 'QUERY', help: 'git-bug query, e.g. "status:open label:ui sort:edit"', default: 'every bug' },
+    { name: 'json', type: 'boolean', help: 'one API-shaped bug per line instead of a table' },
+    { name: 'backend', type: 'string', value: BACKENDS.join('|'), help: 'how git is read (isomorphic-git: for benchmarks)', default: 'cat-file' },
+    { name: 'no-index', type: 'boolean', help: 'compile from scratch, ignoring any stored index' },
+  ],
+};
+
+export async function run(parsed: Parsed): Promise<number> {
+  const repoPath = parsed.positionals[0];
+  const backend = stringValue(parsed, 'backend') as GitBackend | undefined;
+  if (backend !== undefined && !BACKENDS.includes(backend)) throw new UsageError(`--backend is ${BACKENDS.join(' or ')}, not "${backend}"`);
+  const query = parseQueryOrUsage(stringValue(parsed, 'query') ?? '');
+  // Read by the stored index when there is one; a from-scratch compile is what runs today.
+  const noIndex = parsed.values['no-index'] === true;
+  void noIndex;
   if (!existsSync(join(repoPath, 'HEAD')) && !existsSync(join(repoPath, '.git'))) {
     process.stderr.write(`bugserve: ${repoPath} is not a git repository\n`);
     return 2;
   }
   const gitDir = existsSync(join(repoPath, '.git', 'HEAD')) ? join(repoPath, '.git') : repoPath;
-  const query = parseQuery(stringFlag(parsed, 'query') ?? '');
-  const backend = stringFlag(parsed, 'backend') as GitBackend | undefined;
 
   const store = openGitStore(gitDir, backend);
   let repo;
@@ -34,7 +52,7 @@ export async function bugs(args: string[]): Promise<number> {
   const selected = runQuery(buildSearchIndex(repo.bugs, repo.identities), query);
 
   const out: string[] = [];
-  if (parsed.flags.get('json')) {
+  if (parsed.values.json === true) {
     for (const bug of selected) out.push(JSON.stringify(publicBug(bug)));
   } else {
     out.push(table(selected));
@@ -45,6 +63,15 @@ export async function bugs(args: string[]): Promise<number> {
     process.stderr.write(`damaged ${d.what} ${d.id}: ${d.reason}\n`);
   }
   return repo.damaged.length > 0 || repo.damagedIdentities.length > 0 ? 1 : 0;
+}
+
+function parseQueryOrUsage(text: string) {
+  try {
+    return parseQuery(text);
+  } catch (err) {
+    if (err instanceof InvalidQueryError) throw new UsageError(`--query: ${err.message}`);
+    throw err;
+  }
 }
 
 function table(bugs: CompiledBug[]): string {

@@ -2,28 +2,31 @@
 
 import { BadRequestError } from '../errors.js';
 import { DEFAULT_SEED, generate } from '../gen/generate.js';
-import { intFlag, parseArgs, UsageError } from './args.js';
+import { intValue, UsageError, type CommandSpec, type Parsed } from './args.js';
 
-const USAGE = 'usage: bugserve gen REPO_PATH --bugs N --identities M --comments K [--seed S] [--packed-refs]\n';
+export const spec: CommandSpec = {
+  name: 'gen',
+  synopsis: 'REPO_PATH --bugs N --identities M --comments K [options]',
+  summary: "Write a deterministic synthetic repository in git-bug's format (for tests and benchmarks).",
+  positionals: { min: 1, max: 1, names: 'REPO_PATH' },
+  options: [
+    { name: 'bugs', type: 'string', value: 'N', help: 'how many bugs (required)' },
+    { name: 'identities', type: 'string', value: 'M', help: 'how many identities (required)' },
+    { name: 'comments', type: 'string', value: 'K', help: 'average comments per bug (required)' },
+    { name: 'seed', type: 'string', value: 'S', help: 'random seed: the same seed writes the same repository', default: String(DEFAULT_SEED) },
+    { name: 'packed-refs', type: 'boolean', help: 'write the refs into packed-refs instead of one file per ref (as after git gc)' },
+  ],
+};
 
-export async function gen(args: string[]): Promise<number> {
-  let opts;
-  try {
-    const p = parseArgs(args, ['packed-refs']);
-    if (p.positional.length !== 1) throw new UsageError('one REPO_PATH is required');
-    opts = {
-      path: p.positional[0],
-      bugs: intFlag(p, 'bugs'),
-      identities: intFlag(p, 'identities'),
-      comments: intFlag(p, 'comments'),
-      seed: intFlag(p, 'seed', DEFAULT_SEED),
-      packedRefs: p.flags.get('packed-refs') === true,
-    };
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`bugserve gen: ${err.message}\n${USAGE}`);
-    return 2;
-  }
+export async function run(p: Parsed): Promise<number> {
+  const opts = {
+    path: p.positionals[0],
+    bugs: intValue(p, 'bugs'),
+    identities: intValue(p, 'identities'),
+    comments: intValue(p, 'comments'),
+    seed: intValue(p, 'seed', DEFAULT_SEED),
+    packedRefs: p.values['packed-refs'] === true,
+  };
   try {
     const repo = await generate(opts);
     const s = repo.stats;
@@ -34,8 +37,8 @@ export async function gen(args: string[]): Promise<number> {
     );
     return 0;
   } catch (err) {
-    if (!(err instanceof BadRequestError)) throw err;
-    process.stderr.write(`bugserve gen: ${err.message}\n${USAGE}`);
-    return 2;
+    // The generator refuses impossible sizes: that is the caller's mistake.
+    if (err instanceof BadRequestError) throw new UsageError(err.message);
+    throw err;
   }
 }

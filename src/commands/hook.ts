@@ -5,7 +5,16 @@
 
 import path from 'node:path';
 import { findDataDir, postReceive } from '../hooks/post-receive.js';
-import { parseArgs, stringFlag } from './args.js';
+import { stringValue, type CommandSpec, type Parsed } from './args.js';
+
+export const spec: CommandSpec = {
+  name: 'hook post-receive',
+  synopsis: '[options]',
+  summary: 'Run by git after a push, with "old new ref" lines on stdin: tells the running server which bug refs changed. Never fails a push.',
+  positionals: { min: 0, max: 0, names: '' },
+  options: [{ name: 'data', type: 'string', value: 'DIR', help: 'the data folder (default: found from the repository)', env: 'BUGSERVE_DATA' }],
+  env: [{ name: 'GIT_DIR', help: 'the repository the push went to (git sets it)' }],
+};
 
 /** However stdin or the socket behave, the hook ends within this. */
 const HARD_LIMIT_MS = 5_000;
@@ -21,18 +30,13 @@ function note(text: string): void {
   process.stderr.write(`bugserve: ${text}\n`);
 }
 
-export async function hook(args: string[]): Promise<number> {
+export async function run(parsed: Parsed): Promise<number> {
   const watchdog = setTimeout(() => process.exit(0), HARD_LIMIT_MS);
   watchdog.unref();
   try {
-    const parsed = parseArgs(args);
-    if (parsed.positional[0] !== 'post-receive') {
-      note(`unknown hook "${parsed.positional[0] ?? ''}" (only post-receive exists)`);
-      return 0;
-    }
     const gitDir = path.resolve(process.env.GIT_DIR ?? '.');
     const input = await readStdin();
-    const given = stringFlag(parsed, 'data') ?? (process.env.BUGSERVE_DATA || undefined);
+    const given = stringValue(parsed, 'data') ?? (process.env.BUGSERVE_DATA || undefined);
     const dataDir = given !== undefined ? path.resolve(given) : await findDataDir(gitDir);
     if (dataDir === undefined) return 0;
 

@@ -4,9 +4,15 @@
 import path from 'node:path';
 import { BugserveError } from '../errors.js';
 import { findRepos, installHook, type InstallResult } from '../hooks/install.js';
-import { UsageError, parseArgs, stringFlag } from './args.js';
+import { stringValue, type CommandSpec, type Parsed } from './args.js';
 
-const USAGE = 'usage: bugserve hooks install [--data DIR]\n';
+export const spec: CommandSpec = {
+  name: 'hooks install',
+  synopsis: '[options]',
+  summary: 'Write the post-receive hook into every repository under DATA/repos (an existing hook is kept and still runs). Safe to run again.',
+  positionals: { min: 0, max: 0, names: '' },
+  options: [{ name: 'data', type: 'string', value: 'DIR', help: 'the data folder', env: 'BUGSERVE_DATA', default: './data' }],
+};
 
 const SAID: Record<InstallResult, string> = {
   installed: 'installed',
@@ -15,22 +21,8 @@ const SAID: Record<InstallResult, string> = {
   unchanged: 'already installed',
 };
 
-export async function hooks(args: string[]): Promise<number> {
-  let dataDir: string;
-  try {
-    const parsed = parseArgs(args);
-    if (parsed.positional[0] !== 'install' || parsed.positional.length !== 1) {
-      process.stderr.write(USAGE);
-      return 2;
-    }
-    for (const name of parsed.flags.keys()) if (name !== 'data') throw new UsageError(`unknown option --${name}`);
-    dataDir = path.resolve(stringFlag(parsed, 'data') ?? (process.env.BUGSERVE_DATA || './data'));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`bugserve hooks: ${err.message}\n${USAGE}`);
-    return 2;
-  }
-
+export async function run(parsed: Parsed): Promise<number> {
+  const dataDir = path.resolve(stringValue(parsed, 'data') ?? (process.env.BUGSERVE_DATA || './data'));
   const reposDir = path.join(dataDir, 'repos');
   const repos = await findRepos(reposDir);
   if (repos.length === 0) {

@@ -1,28 +1,41 @@
 // `bugserve serve`: loads the configuration, starts the server, and shuts it
 // down gracefully on SIGINT/SIGTERM.
 
-import { UsageError } from './args.js';
-import { loadConfig } from '../config.js';
+import { loadConfig, PUSH_TOKEN_ENV, SETTINGS, type ConfigFlags } from '../config.js';
 import { createLogger } from '../web/logger.js';
 import { startServer } from '../web/server.js';
 import { storedPushToken } from '../push-token.js';
+import { stringValue, type CommandSpec, type Parsed } from './args.js';
 
-export async function serve(args: string[]): Promise<number> {
-  let config;
-  try {
-    config = await loadConfig(args);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`bugserve serve: ${err.message}\n`);
-    return 2;
-  }
+export const spec: CommandSpec = {
+  name: 'serve',
+  synopsis: '[options]',
+  summary: 'Serve the bare repositories under DATA/repos over git smart HTTP, with their bugs as web pages and JSON.',
+  positionals: { min: 0, max: 0, names: '' },
+  options: SETTINGS.map((s) => ({ name: s.name, type: 'string', value: s.value, help: s.help, env: s.env, default: s.default })),
+  env: [{ name: PUSH_TOKEN_ENV, help: 'the password for pushes (user name is ignored); unset: DATA/push-token, written on first start' }],
+  notes: `Each option is read from the flag, else the environment, else DATA/config.json
+(keys like "listen" or "idleTimeout"), else the default.`,
+};
+
+export async function run(p: Parsed): Promise<number> {
+  const flags: ConfigFlags = {};
+  for (const s of SETTINGS) flags[s.name] = stringValue(p, s.name);
+  let config = await loadConfig(flags);
   const logger = createLogger(config.logLevel);
-  if (config.pushToken === undefined) {
-    const stored = await storedPushToken(config.dataDir);
-    config = { ...config, pushToken: stored.token };
-    logger.info({ file: stored.file, created: stored.created }, 'no BUGSERVE_PUSH_TOKEN: pushes use the token in this file');
+  const stored = config.pushToken === undefined ? await storedPushToken(config.dataDir) : undefined;
+  let server;
+  try {
+    server = await startServer({ ...config, pushToken: config.pushToken ?? stored?.token, logger });
+  } catch (err) {
+    // The one line that says why, before anything else (a taken port is the usual case).
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw err;
+    const why = code === 'EADDRINUSE' ? 'the address is in use (another server? choose one with --listen)' : (err as Error).message;
+    process.stderr.write(`bugserve serve: cannot listen on ${config.host}:${config.port}: ${why}\n`);
+    return 1;
   }
-  const server = await startServer({ ...config, logger });
+  if (stored) logger.info({ file: stored.file, created: stored.created }, 'no BUGSERVE_PUSH_TOKEN: pushes use the token in this file');
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);

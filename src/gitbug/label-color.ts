@@ -25,7 +25,27 @@ export function labelColor(label: string): LabelColor {
   for (const b of digest) sum += b;
   const [r, g, b] = PALETTE[sum % PALETTE.length];
   const hex = '#' + [r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('');
-  // Relative luminance threshold: dark text on yellow and lime, white elsewhere.
-  const luminance = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
-  return { r, g, b, hex, text: luminance > 0.6 ? '#000000' : '#ffffff' };
+  // Whichever of black and white contrasts more (WCAG 2 contrast ratio).
+  const l = relativeLuminance(r, g, b);
+  const onBlack = contrastRatio(l, 0);
+  const onWhite = contrastRatio(l, 1);
+  return { r, g, b, hex, text: onBlack >= onWhite ? '#000000' : '#ffffff' };
 }
+
+/** WCAG 2 relative luminance of an sRGB colour (0 black … 1 white). */
+export function relativeLuminance(r: number, g: number, b: number): number {
+  const lin = (c: number) => {
+    const s = c / 255;
+    return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+
+/** WCAG 2 contrast ratio of two relative luminances (1 … 21). */
+export function contrastRatio(a: number, b: number): number {
+  const [hi, lo] = a > b ? [a, b] : [b, a];
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/** Every colour of the palette, for tests and documentation. */
+export const LABEL_PALETTE = PALETTE;

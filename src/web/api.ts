@@ -14,13 +14,13 @@ export const MAX_PER_PAGE = 100;
 const MAX_PAGE = 1_000_000;
 
 export async function apiRepos(ctx: WebContext, res: ServerResponse): Promise<void> {
-  sendJson(res, 200, await listRepos(ctx.reposDir));
+  return sendJson(res, 200, await listRepos(ctx.reposDir));
 }
 
 export async function apiRepo(ctx: WebContext, res: ServerResponse, repo: string): Promise<void> {
   const summary = await repoSummary(ctx.reposDir, repo);
   if (!summary) throw new NotFoundError('repository', repo);
-  sendJson(res, 200, summary);
+  return sendJson(res, 200, summary);
 }
 
 export async function apiBugs(ctx: WebContext, res: ServerResponse, target: Target, repo: string): Promise<void> {
@@ -29,14 +29,14 @@ export async function apiBugs(ctx: WebContext, res: ServerResponse, target: Targ
   const perPage = readCount(target, 'perPage', DEFAULT_PER_PAGE, MAX_PER_PAGE);
   const reply = await ctx.cache.call<'list'>(repo, { kind: 'list', q, page, perPage });
   // The worker's reply is already in the API's shape (src/cache/repo-index.ts).
-  sendJson(res, 200, reply);
+  return sendJson(res, 200, reply);
 }
 
 export async function apiBug(ctx: WebContext, res: ServerResponse, repo: string, id: string): Promise<void> {
   const bug = await ctx.cache.call<'bug'>(repo, { kind: 'bug', prefix: id });
-  sendJson(res, 200, bug);
+  return sendJson(res, 200, bug);
 }
 
-export function sendApiError(res: ServerResponse, err: unknown): void {
-  sendJson(res, httpStatus(err), errorBody(err));
+export function sendApiError(res: ServerResponse, err: unknown): Promise<void> {
+  return sendJson(res, httpStatus(err), errorBody(err));
 }

@@ -10,6 +10,7 @@ export type Route =
   | { kind: 'index' }
   | { kind: 'healthz' }
   | { kind: 'metrics' }
+  | { kind: 'style' }
   | { kind: 'git'; repo: string; path: string }
   | { kind: 'repo'; repo: string }
   | { kind: 'bugs'; repo: string }
@@ -31,6 +32,7 @@ export const ROUTE_PATTERNS: Record<Route['kind'], string> = {
   index: '/',
   healthz: '/-/healthz',
   metrics: '/-/metrics',
+  style: '/-/style.css',
   git: '/{repo}.git/*',
   repo: '/{repo}',
   bugs: '/{repo}/bugs',
@@ -107,6 +109,7 @@ export async function matchRoute(segs: string[], exists: Exists): Promise<Route>
   if (segs[0] === '-') {
     if (segs.length === 2 && segs[1] === 'healthz') return { kind: 'healthz' };
     if (segs.length === 2 && segs[1] === 'metrics') return { kind: 'metrics' };
+    if (segs.length === 2 && segs[1] === 'style.css') return { kind: 'style' };
     return { kind: 'not-found' };
   }
 

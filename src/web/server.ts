@@ -25,14 +25,17 @@ import { repoPath } from './html.js';
 import { createLogger } from './logger.js';
 import { createHttpMetrics } from './metrics.js';
 import { parseTarget } from './request.js';
-import { redirect, sendJson, sendText } from './respond.js';
+import { contentSecurityPolicy, redirect, sendJson, sendText } from './respond.js';
 import { ROUTE_PATTERNS, matchRoute, type Route } from './router.js';
 import { bugListRoute, bugRoute, indexRoute, repoRoute, sendErrorPage } from './site.js';
+import { styleRoute } from './stylesheet.js';
 
 /** The server's configuration: `Config` (src/config.ts), with reposDir and logLevel optional. */
-export interface ServerConfig extends Omit<Config, 'reposDir' | 'logLevel'> {
+export interface ServerConfig extends Omit<Config, 'reposDir' | 'logLevel' | 'imageHosts'> {
   /** default DATA/repos */
   reposDir?: string;
+  /** default none */
+  imageHosts?: string[];
   logLevel?: string;
   logger?: Logger;
   /** how long shutdown waits for requests in flight before cutting connections */
@@ -53,6 +56,14 @@ const READ_METHODS = ['GET', 'HEAD'];
 const REF_PREFIXES = ['refs/bugs/', 'refs/identities/'];
 /** Errors under /api/v1 are JSON even when no API route matched. */
 const API_PATH = /^\/api\/v1(\/|\?|$)/;
+
+/** The request path for the log: bounded, and without the query (it may be long). */
+function logPath(url: string | undefined): string {
+  const u = url ?? '';
+  const q = u.indexOf('?');
+  const p = q === -1 ? u : u.slice(0, q);
+  return p.length > 256 ? p.slice(0, 256) + '…' : p;
+}
 
 function hasRepo(route: Route): route is Extract<Route, { repo: string }> {
   return 'repo' in route;
@@ -76,19 +87,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     ...config.cache,
   });
 
-  // Pushes tell us which refs moved; only bug and identity refs matter to the cache.
   let hooks: { close(): Promise<void> } | undefined;
-  try {
-    hooks = await startHookListener(dataDir, (repo: string, refs: string[]) => {
-      if (refs.length === 0 || refs.some((r: string) => REF_PREFIXES.some((p) => r.startsWith(p)))) {
-        cache.invalidateCache(repo, 'hook');
-      }
-    }, log);
-  } catch (err) {
-    // The cache still notices changed refs on its own before answering.
-    log.warn({ err: (err as Error).message }, 'hook listener did not start; pushes are noticed by the refs check only');
-  }
-
+  const csp = contentSecurityPolicy(config.imageHosts);
   let closing = false;
   let active = 0;
   // fallbackHost is set once the port is known.
@@ -105,7 +105,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     if (route.kind === 'git') {
       checkRepoName(route.repo);
       // A browser visiting the clone URL gets the repository page.
-      if (route.path === '' && req.method === 'GET') return redirect(res, repoPath(route.repo));
+      if (route.path === '' && (req.method === 'GET' || req.method === 'HEAD')) return redirect(res, repoPath(route.repo));
       return handleGitHttp(req, res, {
         reposDir,
         repoName: route.repo,
@@ -124,6 +124,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         return sendJson(res, closing ? 503 : 200, { status: closing ? 'shutting-down' : 'ok' });
       case 'metrics':
         return sendText(res, 200, registry.contentType, await registry.metrics());
+      case 'style':
+        return styleRoute(res, target);
       case 'repo':
         return repoRoute(ctx, req, res, route.repo);
       case 'bugs':
@@ -177,9 +179,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     if (err instanceof MethodNotAllowedError) res.setHeader('Allow', err.allow.join(', '));
     if (status === 503) res.setHeader('Retry-After', '1');
     if (route?.kind === 'git') {
-      sendText(res, status, 'text/plain; charset=utf-8', errorBody(err).error.message + '\n');
+      await sendText(res, status, 'text/plain; charset=utf-8', errorBody(err).error.message + '\n');
     } else if (route?.kind.startsWith('api') || API_PATH.test(req.url ?? '')) {
-      sendApiError(res, err);
+      await sendApiError(res, err);
     } else {
       const repo = route && hasRepo(route) && (await exists(route.repo)) ? route.repo : undefined;
       await sendErrorPage(ctx, res, err, repo);
@@ -189,23 +191,26 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     let pattern = 'invalid';
+    let repo: string | undefined;
     active++;
     res.once('close', () => {
       active--;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       metrics.observe(req.method ?? '', pattern, res.statusCode, ms / 1000);
       log.info(
-        { method: req.method, route: pattern, status: res.statusCode, ms: Math.round(ms * 10) / 10, ...(res.writableFinished ? {} : { aborted: true }) },
+        { method: req.method, path: logPath(req.url), ...(repo !== undefined ? { repo } : {}), route: pattern, status: res.statusCode, ms: Math.round(ms * 10) / 10, ...(res.writableFinished ? {} : { aborted: true }) },
         'request',
       );
     });
     // While shutting down, finish this request and then let the connection go.
     if (closing) res.setHeader('Connection', 'close');
+    res.setHeader('Content-Security-Policy', csp);
     let route: Route | undefined;
     try {
       const target = parseTarget(req.url);
       route = await matchRoute(target.segments, exists);
       pattern = ROUTE_PATTERNS[route.kind];
+      if (hasRepo(route)) repo = route.repo;
       await dispatch(req, res, route, target);
     } catch (err) {
       await fail(req, res, route, err).catch((e: unknown) => {
@@ -231,11 +236,24 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     });
   } catch (err) {
     // Nothing may keep the process alive after a failed start (port in use, ...).
-    await hooks?.close().catch(() => undefined);
     await cache.close();
     await ctx.render.close();
     throw err;
   }
+  // Started once the port is ours, so a second server on the same data folder
+  // fails on the port first, without touching this one's socket.
+  // Pushes tell us which refs moved; only bug and identity refs matter to the cache.
+  try {
+    hooks = await startHookListener(dataDir, (repo: string, refs: string[]) => {
+      if (refs.length === 0 || refs.some((r: string) => REF_PREFIXES.some((p) => r.startsWith(p)))) {
+        cache.invalidateCache(repo, 'hook');
+      }
+    }, log);
+  } catch (err) {
+    // The cache still notices changed refs on its own before answering.
+    log.warn({ err: (err as Error).message }, 'hook listener did not start; pushes are noticed by the refs check only');
+  }
+
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;

@@ -2,8 +2,10 @@
 // or the cache, render a page. Errors become pages in sendErrorPage.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AmbiguousIdError, BugserveError, DamagedDataError, NotFoundError } from '../errors.js';
-import { listRepos, repoDir, repoSummary } from '../git/repo-path.js';
+import { AmbiguousIdError, BugserveError, DamagedDataError, InvalidQueryError, NotFoundError } from '../errors.js';
+import { countBugs } from '../git/bug-count.js';
+import { listRepos, repoDir, repoExists, repoSummary } from '../git/repo-path.js';
+import { DEFAULT_QUERY, parseQuery } from '../gitbug/query.js';
 import { httpStatus } from './errors.js';
 import type { WebContext } from './context.js';
 import { repoPath } from './html.js';
@@ -21,22 +23,37 @@ export const PAGE_SIZE = 25;
 const MAX_PAGE = 1_000_000;
 
 export async function indexRoute(ctx: WebContext, res: ServerResponse): Promise<void> {
-  sendHtml(res, 200, indexPage(await listRepos(ctx.reposDir)));
+  const repos = await listRepos(ctx.reposDir);
+  // Counted from the ref files, a few at a time: the index opens no cache.
+  const counts: (number | undefined)[] = [];
+  for (let i = 0; i < repos.length; i += 8) {
+    counts.push(...(await Promise.all(repos.slice(i, i + 8).map((r) => countBugs(repoDir(ctx.reposDir, r.name))))));
+  }
+  return sendHtml(res, 200, indexPage(repos.map((r, i) => ({ ...r, bugs: counts[i] }))));
 }
 
 export async function repoRoute(ctx: WebContext, req: IncomingMessage, res: ServerResponse, repo: string): Promise<void> {
   const summary = await repoSummary(ctx.reposDir, repo);
   if (!summary) throw new NotFoundError('repository', repo);
-  const readme = await readReadme(repoDir(ctx.reposDir, repo));
+  const dir = repoDir(ctx.reposDir, repo);
+  const [readme, bugs] = await Promise.all([readReadme(dir), countBugs(dir)]);
   const cloneUrl = `http://${publicHost(req, ctx.fallbackHost)}${repoPath(repo)}.git`;
-  sendHtml(res, 200, repoPage(summary, cloneUrl, readme));
+  return sendHtml(res, 200, repoPage({ ...summary, bugs }, cloneUrl, readme));
 }
 
 export async function bugListRoute(ctx: WebContext, res: ServerResponse, target: Target, repo: string): Promise<void> {
   const q = readQ(target);
   const page = readCount(target, 'page', 1, MAX_PAGE);
-  const reply = await ctx.cache.call<'list'>(repo, { kind: 'list', q, page, perPage: PAGE_SIZE });
-  sendHtml(res, 200, bugListPage({ repo, q, reply }));
+  try {
+    // Read here first, so a mistyped query costs no worker and keeps its search box.
+    parseQuery(q ?? DEFAULT_QUERY);
+    const reply = await ctx.cache.call<'list'>(repo, { kind: 'list', q, page, perPage: PAGE_SIZE });
+    return await sendHtml(res, 200, bugListPage({ repo, q, reply }));
+  } catch (err) {
+    if (!(err instanceof InvalidQueryError)) throw err;
+    if (!(await repoExists(ctx.reposDir, repo))) throw new NotFoundError('repository', repo);
+    return sendHtml(res, httpStatus(err), bugListPage({ repo, q, error: err.message }));
+  }
 }
 
 // The cache hands out the same bug object until the repository changes, so a
@@ -52,7 +69,7 @@ export async function bugRoute(ctx: WebContext, res: ServerResponse, repo: strin
     page = { html: bugPage(repo, bug), at: Date.now() };
     renderedBugs.set(bug, page);
   }
-  sendHtml(res, 200, page.html);
+  return sendHtml(res, 200, page.html);
 }
 
 /** The matches of an ambiguous prefix, with titles when the cache can give them. */
@@ -90,9 +107,8 @@ export async function sendErrorPage(
     return;
   }
   if (err instanceof AmbiguousIdError && repo) {
-    sendHtml(res, status, ambiguousPage(repo, err.prefix, await candidates(ctx, repo, err.candidates), err.candidates.length));
-    return;
+    return sendHtml(res, status, ambiguousPage(repo, err.prefix, await candidates(ctx, repo, err.candidates), err.candidates.length));
   }
   const heading = err instanceof DamagedDataError ? 'Damaged bug data' : undefined;
-  sendHtml(res, status, errorPage(status, describe(err), repo, undefined, heading));
+  return sendHtml(res, status, errorPage(status, describe(err), repo, undefined, heading));
 }

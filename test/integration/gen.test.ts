@@ -9,7 +9,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gen } from '../../src/commands/gen.js';
+import { parseCommand } from '../../src/commands/args.js';
+import { run as runGen, spec as genSpec } from '../../src/commands/gen.js';
+import { UsageError } from '../../src/usage-error.js';
+
+const gen = (args: string[]) => runGen(parseCommand(genSpec, args)!);
 import { generate } from '../../src/gen/generate.js';
 import { encodeVersion } from '../../src/gen/identities.js';
 import { encodePack, opJson, type EncodedOp, type OpSpec } from '../../src/gen/ops.js';
@@ -453,18 +457,9 @@ describe('bugserve gen (command, larger repository)', () => {
     expect(big).toBeGreaterThanOrEqual(3);
   });
 
-  it('rejects missing flags with a usage message', async () => {
-    const err: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((s: string) => (err.push(String(s)), true)) as typeof process.stderr.write;
-    let code: number;
-    try {
-      code = await gen([join(tmp, 'x.git'), '--bugs', '3']);
-    } finally {
-      process.stderr.write = write;
-    }
-    expect(code).toBe(2);
-    expect(err.join('')).toContain('--identities is required');
+  it('rejects missing flags with a usage error and writes nothing', async () => {
+    await expect(gen([join(tmp, 'x.git'), '--bugs', '3'])).rejects.toThrow(UsageError);
+    await expect(gen([join(tmp, 'x.git'), '--bugs', '3'])).rejects.toThrow('--identities is required');
     expect(existsSync(join(tmp, 'x.git'))).toBe(false);
   });
 });

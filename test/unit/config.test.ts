@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/commands/args.js';
+import { UsageError } from '../../src/usage-error.js';
 import { loadConfig, parseDuration, parseListen } from '../../src/config.js';
 
 describe('parseDuration', () => {
@@ -45,7 +45,7 @@ describe('loadConfig', () => {
 
   it('uses the defaults', async () => {
     const cwd = process.cwd();
-    const c = await loadConfig([], {});
+    const c = await loadConfig({}, {});
     expect(c.dataDir).toBe(path.join(cwd, 'data'));
     expect(c.reposDir).toBe(path.join(cwd, 'data', 'repos'));
     expect(c.host).toBe('127.0.0.1');
@@ -63,14 +63,14 @@ describe('loadConfig', () => {
     );
     const env = { BUGSERVE_DATA: dir, BUGSERVE_LISTEN: '127.0.0.1:2222', BUGSERVE_IDLE_TIMEOUT: '2m' };
 
-    const fileOnly = await loadConfig(['--data', dir], {});
+    const fileOnly = await loadConfig({ data: dir }, {});
     expect(fileOnly).toMatchObject({ port: 1111, idleTimeoutMs: 60_000, maxWorkers: 3, cacheMode: 'per-request', pushToken: 'file-token' });
 
-    const withEnv = await loadConfig([], env);
+    const withEnv = await loadConfig({}, env);
     expect(withEnv.dataDir).toBe(dir);
     expect(withEnv).toMatchObject({ port: 2222, idleTimeoutMs: 120_000, maxWorkers: 3 });
 
-    const withFlags = await loadConfig(['--listen=127.0.0.1:3333', '--idle-timeout', '30s', '--max-workers', '5'], {
+    const withFlags = await loadConfig({ listen: '127.0.0.1:3333', 'idle-timeout': '30s', 'max-workers': '5' }, {
       ...env,
       BUGSERVE_MAX_WORKERS: '4',
       BUGSERVE_PUSH_TOKEN: 'env-token',
@@ -78,20 +78,30 @@ describe('loadConfig', () => {
     expect(withFlags).toMatchObject({ port: 3333, idleTimeoutMs: 30_000, maxWorkers: 5, pushToken: 'env-token' });
   });
 
+  it('reads image hosts as a list, none by default', async () => {
+    expect((await loadConfig({ data: dir }, {})).imageHosts).toEqual([]);
+    const c = await loadConfig({ data: dir }, { BUGSERVE_IMAGE_HOSTS: 'img.example.com, *.githubusercontent.com' });
+    expect(c.imageHosts).toEqual(['img.example.com', '*.githubusercontent.com']);
+  });
+
   it('reads the data folder from the flag before the environment', async () => {
-    const c = await loadConfig(['--data', dir], { BUGSERVE_DATA: '/elsewhere' });
+    const c = await loadConfig({ data: dir }, { BUGSERVE_DATA: '/elsewhere' });
     expect(c.dataDir).toBe(dir);
   });
 
   it('rejects bad values, unknown flags and unknown config keys', async () => {
-    await expect(loadConfig(['--data', dir, '--cache', 'lukewarm'], {})).rejects.toThrow(/warm/);
-    await expect(loadConfig(['--data', dir, '--max-workers', '0'], {})).rejects.toThrow(UsageError);
-    await expect(loadConfig(['--data', dir, '--idle-timeout', 'soon'], {})).rejects.toThrow(UsageError);
-    await expect(loadConfig(['--data', dir, '--colour', 'blue'], {})).rejects.toThrow(/--colour/);
-    await expect(loadConfig(['--data', dir, 'extra'], {})).rejects.toThrow(UsageError);
+    await expect(loadConfig({ data: dir, cache: 'lukewarm' }, {})).rejects.toThrow(/^--cache: .*warm/);
+    await expect(loadConfig({ data: dir, 'max-workers': '0' }, {})).rejects.toThrow(UsageError);
+    await expect(loadConfig({ data: dir, 'idle-timeout': 'soon' }, {})).rejects.toThrow(UsageError);
+    // A bad value names where it came from: the variable, or the file and key.
+    await expect(loadConfig({ data: dir }, { BUGSERVE_LISTEN: 'nowhere:port' })).rejects.toThrow(/^BUGSERVE_LISTEN: "nowhere:port" is not a listen address/);
+    await expect(loadConfig({ data: dir }, { BUGSERVE_MAX_WORKERS: 'many' })).rejects.toThrow(/^BUGSERVE_MAX_WORKERS: /);
+    await expect(loadConfig({ data: dir }, { BUGSERVE_IMAGE_HOSTS: 'http://x/y' })).rejects.toThrow(/^BUGSERVE_IMAGE_HOSTS: /);
+    await writeFile(path.join(dir, 'config.json'), '{"idleTimeout": "soon"}');
+    await expect(loadConfig({ data: dir }, {})).rejects.toThrow(/config\.json "idle-timeout": "soon" is not a duration/);
     await writeFile(path.join(dir, 'config.json'), '{"listne": "x"}');
-    await expect(loadConfig(['--data', dir], {})).rejects.toThrow(/listne/);
+    await expect(loadConfig({ data: dir }, {})).rejects.toThrow(/listne/);
     await writeFile(path.join(dir, 'config.json'), '{not json');
-    await expect(loadConfig(['--data', dir], {})).rejects.toThrow(/not valid JSON/);
+    await expect(loadConfig({ data: dir }, {})).rejects.toThrow(/not valid JSON/);
   });
 });

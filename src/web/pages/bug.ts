@@ -3,6 +3,7 @@
 // changes, each with its author and time.
 
 import { humanId } from '../../gitbug/id.js';
+import { emptyQuery, formatQuery, type Query } from '../../gitbug/query.js';
 import type { Bug, CommentVersion, Person, TimelineItem } from '../../gitbug/types.js';
 import { html, queryString, repoPath, SafeHtml } from '../html.js';
 import { renderMarkdown } from '../../render/markdown.js';
@@ -56,21 +57,24 @@ ${t.edited && t.history.length > 1 ? history(t.history) : ''}</div></div>`;
   }
 }
 
+/** The list query for one label or author, quoted as the query language needs. */
+const only = (change: Partial<Query>) => formatQuery({ ...emptyQuery(), ...change });
+
 export function bugPage(repo: string, bug: Bug): string {
   const names = knownNames(bug);
   const list = `${repoPath(repo)}/bugs`;
   const comments = bug.comments.length;
   const body = html`<p class="small"><a href="${list}">← Bugs</a></p>
 <h1>${bug.title} <span class="id mono" title="${bug.id}">${humanId(bug.id)}</span></h1>
-<p>${statusBadge(bug.status)} ${personName(bug.author)} <span class="muted">opened this bug ${timeTag(bug.createdAt)} · ${plural(comments, 'comment')}</span></p>
+<p>${statusBadge(bug.status)} ${bug.author.name ? html`<a class="author" href="${list + queryString({ q: only({ authors: [bug.author.name] }) })}" title="Bugs opened by ${bug.author.name}">${personName(bug.author)}</a>` : personName(bug.author)} <span class="muted">opened this bug ${timeTag(bug.createdAt)} · ${plural(comments, 'comment')}</span></p>
 <div class="layout">
   <div class="timeline">${bug.timeline.map(item)}</div>
   <aside>
-    <section><h3>Labels</h3>${bug.labels.length ? bug.labels.map((l) => html`<a href="${list + queryString({ q: `label:${/[\s:"']/.test(l) ? JSON.stringify(l) : l}` })}">${labelPill(l)}</a>`) : html`<span class="muted small">None yet</span>`}</section>
+    <section><h3>Labels</h3>${bug.labels.length ? bug.labels.map((l) => html`<a href="${list + queryString({ q: only({ labels: [l] }) })}" title="Bugs labelled ${l}">${labelPill(l)}</a>`) : html`<span class="muted small">None yet</span>`}</section>
     <section><h3>${plural(bug.participants.length, 'participant')}</h3><ul>${bug.participants.map(
       (id) => html`<li title="${id}">${names.get(id) ?? humanId(id)}</li>`,
     )}</ul></section>
-    <section><h3>Id</h3><code class="small" style="overflow-wrap:anywhere">${bug.id}</code></section>
+    <section><h3>Id</h3><code class="small wrap-anywhere">${bug.id}</code></section>
   </aside>
 </div>`;
   return layout({ title: `${bug.title} · ${repo}`, repo, body });

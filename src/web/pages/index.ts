@@ -1,4 +1,5 @@
-// `/`: every repository with its description and last update. Opens no cache.
+// `/`: every repository with its description, bug count and last update.
+// Opens no cache (the counts come from the refs: src/git/bug-count.ts).
 
 import type { RepoSummary } from '../../git/repo-path.js';
 import { html, repoPath } from '../html.js';
@@ -6,13 +7,16 @@ import { timeTag } from '../time.js';
 import { plural } from './components.js';
 import { layout } from './layout.js';
 
-export function indexPage(repos: readonly RepoSummary[]): string {
+/** A repository as the index lists it: `bugs` undefined when its refs could not be counted. */
+export type IndexRow = RepoSummary & { bugs?: number };
+
+export function indexPage(repos: readonly IndexRow[]): string {
   const rows = repos.map(
     (r) => html`<li><div class="main">
   <a class="title" href="${repoPath(r.name)}">${r.name}</a>
   ${r.description ? html`<div class="meta">${r.description}</div>` : ''}
 </div>
-<div class="side">updated ${timeTag(r.updatedAt)}</div></li>`,
+<div class="side">${r.bugs !== undefined ? html`<a href="${repoPath(r.name)}/bugs?q=">${plural(r.bugs, 'bug')}</a> · ` : ''}updated ${timeTag(r.updatedAt)}</div></li>`,
   );
   const body = html`<h1>Repositories</h1>
 <p class="muted">${plural(repos.length, 'repository', 'repositories')}</p>

@@ -1,7 +1,7 @@
 // The frame of every page: head, top bar with breadcrumbs, content.
 
-import { html, repoPath, trusted, type HtmlValue, type SafeHtml } from '../html.js';
-import { CSS } from './style.js';
+import { html, repoPath, type HtmlValue, type SafeHtml } from '../html.js';
+import { STYLE_URL } from './style.js';
 
 export interface PageOptions {
   title: string;
@@ -28,7 +28,7 @@ export function layout(opts: PageOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin">
 <title>${opts.title} · bugserve</title>
-<style>${trusted(CSS)}</style>
+<link rel="stylesheet" href="${STYLE_URL}">
 </head>
 <body>
 <header class="top"><div class="wrap"><a class="brand" href="/">bugserve</a>${opts.repo ? crumbs(opts.repo) : ''}</div></header>

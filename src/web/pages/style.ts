@@ -1,5 +1,8 @@
-// The whole stylesheet, inlined into every page: one request per page, no
-// static file route, and it works with JavaScript off.
+// The whole stylesheet, served once at STYLE_URL (src/web/stylesheet.ts).
+// The URL carries a hash of the content, so browsers keep it for a year and
+// a new version is a new URL.
+
+import { createHash } from 'node:crypto';
 
 export const CSS = `
 :root {
@@ -159,4 +162,32 @@ pre.message { margin: 0 0 12px; }
   .hljs-built_in, .hljs-type, .hljs-title.class_ { color: #ffa657; }
   .hljs-attr, .hljs-attribute, .hljs-property, .hljs-meta, .hljs-name, .hljs-tag { color: #7ee787; }
 }
+.push-right { margin-left: auto; }
+.list a.label { text-decoration: none; }
+.list a.label:hover .pill, aside a:hover .pill { box-shadow: 0 0 0 2px var(--border); }
+.list .meta a.author { color: var(--muted); font-weight: 500; }
+.list .meta a.author:hover { color: var(--accent); }
+.snippet { margin-top: 4px; font-size: 13px; color: var(--fg); background: var(--code-bg); border-radius: 6px;
+  padding: 4px 8px; overflow-wrap: anywhere; }
+details.menu { position: relative; }
+details.menu > summary { list-style: none; user-select: none; }
+details.menu > summary::-webkit-details-marker { display: none; }
+details.menu > summary::after { content: " ▾"; color: var(--muted); }
+details.menu .menu-items { position: absolute; right: 0; top: calc(100% + 4px); z-index: 10; min-width: 220px;
+  background: var(--card); border: 1px solid var(--border); border-radius: 8px; box-shadow: 0 8px 24px rgba(0,0,0,.15);
+  display: flex; flex-direction: column; padding: 4px 0; }
+details.menu .menu-items a { padding: 6px 16px; color: var(--fg); }
+details.menu .menu-items a:hover { background: var(--bg); text-decoration: none; }
+details.menu .menu-items a[aria-checked=true] { font-weight: 600; }
+details.menu .menu-items a[aria-checked=true]::before { content: "✓ "; }
+.toolbar input[aria-invalid=true] { border-color: var(--err-border); }
+.notice p { margin: 8px 0 0; }
+.list .side a { color: var(--muted); }
+h1.list-title { font-size: 22px; }
+.wrap-anywhere { overflow-wrap: anywhere; }
 `;
+
+/** The stylesheet's address: its content hash makes it safe to cache for good. */
+export const STYLE_HASH = createHash('sha256').update(CSS).digest('hex').slice(0, 12);
+export const STYLE_PATH = '/-/style.css';
+export const STYLE_URL = `${STYLE_PATH}?v=${STYLE_HASH}`;
