@@ -58,7 +58,9 @@ describe('bug lists', () => {
     const { json } = await api('/repos/group/app/bugs?q=status:closed');
     expect(json.total).toBe(1);
     const b = json.bugs[0];
-    expect(Object.keys(b).sort()).toEqual(EXCERPT_KEYS);
+    // A closed bug says when it was closed (the newest status change).
+    expect(Object.keys(b).sort()).toEqual([...EXCERPT_KEYS, 'closedAt'].sort());
+    expect(Date.parse(b.closedAt)).toBe(1700000500 * 1000);
     expect(b.id).toBe(fx.app.hostileId);
     expect(b.title).toBe(`Crash ${XSS} v2`);
     expect(b.status).toBe('closed');

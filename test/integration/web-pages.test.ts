@@ -39,7 +39,9 @@ describe('repository index and overview', () => {
     const r = await get('/group/app');
     expect(r.status).toBe(200);
     expect(r.body).toContain(`git clone ${server.url}/group/app.git`);
-    expect(r.body).toContain('<h1>App readme</h1>');
+    // The README's own headings sit below the page's one <h1>, the repository name.
+    expect(r.body).toContain('<h2>App readme</h2>');
+    expect(r.body.match(/<h1[\s>]/g)).toHaveLength(1);
     expect(r.body).toContain(`Hello ${ESCAPED}`);
     expect(r.body).not.toContain(XSS);
     expect(r.body).not.toMatch(/href="javascript:/);
@@ -89,7 +91,9 @@ describe('bug list', () => {
     expect(rows(last.body)).toHaveLength(open - (pages - 1) * 25);
     expect(last.body).toContain(`Page ${pages} of ${pages}`);
     const beyond = await get(`/gen/bugs?page=${pages + 1}`);
-    expect(beyond.body).toContain('No bugs on this page.');
+    expect(beyond.body).toContain(`Page ${pages + 1} is past the end: ${open} bugs match this query, on ${pages} pages.`);
+    expect(beyond.body).not.toContain('Next');
+    expect(beyond.body).toContain(`href="/gen/bugs?page=${pages}"`);
     // Every open bug appears exactly once across the pages.
     const seen: string[] = [];
     for (let p = 1; p <= pages; p++) {
@@ -132,11 +136,15 @@ describe('bug list', () => {
     expect(bad.body).not.toContain('<script>alert(1)');
   });
 
-  it('answers a bad query with a 400 page', async () => {
+  it('answers a bad query with a 400 page that keeps the search box, filled, to fix it', async () => {
     const r = await get('/group/app/bugs?q=frobnicate%3Ayes');
     expect(r.status).toBe(400);
-    expect(r.body).toContain('Bad request');
+    expect(r.body).toContain('This query cannot be read.');
     expect(r.body).toContain('frobnicate');
+    expect(r.body).toMatch(/<input type="search" name="q" value="frobnicate:yes"[^>]*aria-invalid="true"/);
+    expect(r.body.match(/<h1[\s>]/g)).toHaveLength(1);
+    // An unknown repository is still a 404, whatever the query.
+    expect((await get('/nope/bugs?q=frobnicate%3Ayes')).status).toBe(404);
   });
 
   it('shows the bugs that could not be read', async () => {

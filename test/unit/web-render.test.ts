@@ -164,7 +164,7 @@ describe('pages', () => {
       truncated: false,
     });
     expect(repo).toContain('git clone http://h:1/group/app.git');
-    expect(repo).toContain('<h1>Hello</h1>');
+    expect(repo).toContain('<h2>Hello</h2>');
     expect(repo).not.toContain(XSS);
     expect(repo).toContain('href="/group/app/bugs"');
 
