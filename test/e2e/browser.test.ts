@@ -323,4 +323,159 @@ describe.skipIf(!haveChromium)('the web interface in chromium', () => {
     await shot(big, 'bug-gen-phone');
     expect(dialogs).toEqual([]);
   });
+
+  /** WCAG 2 contrast ratio of two CSS colours as getComputedStyle gives them ("rgb(r, g, b)"). */
+  function ratio(fg: string, bg: string): number {
+    const lum = (css: string) => {
+      const [r, g, b] = css.match(/[\d.]+/g)!.slice(0, 3).map(Number);
+      const lin = (c: number) => (c / 255 <= 0.04045 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    };
+    const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    return (a + 0.05) / (b + 0.05);
+  }
+
+  it('label chips: the rendered text and background meet WCAG AA (4.5:1) for every colour shown', async () => {
+    const seen = new Map<string, number>();
+    for (const p of ['/corpus/bugs?q=', '/corpus/bugs?q=&page=2', '/corpus/bugs?q=&page=3', '/gen/bugs?q=', '/gen/bugs?q=&page=2', '/xss/bugs?q=']) {
+      const page = await open(desktop, p);
+      const pills = await page.locator('.pill').evaluateAll((els) => els.map((e) => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]));
+      for (const [fg, bg] of pills) seen.set(`${fg} on ${bg}`, ratio(fg, bg));
+      await page.close();
+    }
+    // The pages show most of git-bug's 19 colours; each one passes.
+    expect(seen.size).toBeGreaterThanOrEqual(10);
+    const failing = [...seen].filter(([, r]) => r < 4.5).map(([k, r]) => `${k}: ${r.toFixed(2)}`);
+    expect(failing).toEqual([]);
+  });
+
+  it('a label and an author in a row are links that filter the list', async () => {
+    const page = await open(desktop, '/gen/bugs');
+    const link = page.locator('ul.list > li a.label').first();
+    const label = (await link.locator('.pill').innerText()).trim();
+    await Promise.all([page.waitForURL(/[?&]q=/), link.click()]);
+    const q = new URL(page.url()).searchParams.get('q')!;
+    expect(q).toContain('status:open');
+    expect(q).toMatch(/label:/);
+    expect(await page.locator('input[name=q]').inputValue()).toBe(q);
+    const want = gen.filter((b) => b.status === 'open' && b.labels.includes(label)).map((b) => b.id).sort();
+    expect(want.length).toBeGreaterThan(0);
+    const got: string[] = [];
+    for (let n = 1; ; n++) {
+      got.push(...(await rowIds(page)));
+      const next = page.getByRole('link', { name: /Next/ });
+      if ((await next.count()) === 0 || n > 10) break;
+      await Promise.all([page.waitForURL(new RegExp(`page=${n + 1}`)), next.click()]);
+    }
+    expect(got.sort()).toEqual(want);
+
+    const list = await open(desktop, '/xss/bugs?q=');
+    const author = list.locator('ul.list > li a.author', { hasText: 'Ada Lovelace' }).first();
+    await Promise.all([list.waitForURL(/author/), author.click()]);
+    expect(await list.locator('input[name=q]').inputValue()).toBe('author:"Ada Lovelace"');
+    expect((await rowIds(list)).sort()).toEqual([xss.imgId, xss.markdownId].sort());
+    await shot(list, 'list-author-desktop');
+  });
+
+  it('the sort menu next to the search box reorders the list', async () => {
+    const page = await open(desktop, '/gen/bugs');
+    const form = await page.locator('form.toolbar').boundingBox();
+    const menu = page.locator('details.sort');
+    const box = await menu.boundingBox();
+    // Beside the search box, in the same toolbar row.
+    expect(box!.y).toBeGreaterThanOrEqual(form!.y - 1);
+    expect(box!.y + box!.height).toBeLessThanOrEqual(form!.y + form!.height + 1);
+    expect(await menu.locator('summary').innerText()).toMatch(/Sort: Newest/);
+    await menu.locator('summary').click();
+    await shot(page, 'sort-menu-open-desktop');
+    await Promise.all([page.waitForURL(/sort/), page.getByRole('menuitemradio', { name: 'Oldest' }).click()]);
+    expect(new URL(page.url()).searchParams.get('q')).toBe('status:open sort:creation-asc');
+    expect(await page.locator('details.sort summary').innerText()).toMatch(/Sort: Oldest/);
+    const times = await page.$$eval('ul.list > li .meta time:first-of-type', (ts) => ts.map((t) => t.getAttribute('datetime')!));
+    expect(times.length).toBe(PAGE_SIZE);
+    expect([...times].sort()).toEqual(times);
+    const firstId = (await rowIds(page))[0];
+    const oldest = Math.min(...gen.filter((b) => b.status === 'open').map((b) => Number(b.createdAt)));
+    expect(Number(gen.find((b) => b.id === firstId)!.createdAt)).toBe(oldest);
+  });
+
+  it('closed rows say when they were closed; a search shows why a row matched', async () => {
+    const page = await open(desktop, '/xss/bugs?q=status%3Aclosed');
+    expect(await page.locator('ul.list > li .meta').innerText()).toMatch(/opened .* by Mallory · closed /);
+    const closedTime = await page.locator('ul.list > li .meta time').nth(1).getAttribute('datetime');
+    expect(Date.parse(closedTime!)).toBe(1700000800 * 1000);
+
+    const search = await open(desktop, '/xss/bugs?q=below');
+    expect(await rowIds(search)).toEqual([xss.imgId]);
+    expect(await search.locator('ul.list > li .snippet').innerText()).toContain('See below.');
+    await shot(search, 'list-snippet-desktop');
+  });
+
+  it('a page past the last one says so, has no Next, and leads back', async () => {
+    const pages = Math.ceil(gen.filter((b) => b.status === 'open').length / PAGE_SIZE);
+    const page = await open(desktop, `/gen/bugs?page=${pages + 5}`);
+    expect(await page.locator('.empty').innerText()).toMatch(new RegExp(`Page ${pages + 5} is past the end: .* on ${pages} pages`));
+    expect(await page.getByRole('link', { name: /Next/ }).count()).toBe(0);
+    await shot(page, 'past-the-end-desktop');
+    await Promise.all([page.waitForURL(new RegExp(`page=${pages}$`)), page.getByRole('link', { name: /Last page/ }).click()]);
+    expect(await page.locator('.pager').innerText()).toContain(`Page ${pages} of ${pages}`);
+  });
+
+  it('a bad query keeps the search box, filled in, with the reason; fixing it shows results', async () => {
+    const page = await open(desktop, '/gen/bugs?q=lable%3Abug', 400);
+    const box = page.locator('input[name=q]');
+    expect(await box.inputValue()).toBe('lable:bug');
+    expect(await box.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByRole('alert').innerText()).toMatch(/cannot be read[\s\S]*lable/);
+    await shot(page, 'bad-query-desktop');
+    await box.fill('status:closed');
+    await Promise.all([page.waitForURL(/q=status/), box.press('Enter')]);
+    expect(await rowIds(page)).toHaveLength(Math.min(PAGE_SIZE, gen.filter((b) => b.status === 'closed').length));
+  });
+
+  it('one <h1> on the index, the repository page, the bug list and the bad-query page; counts shown', async () => {
+    const cases: [string, number, RegExp][] = [
+      ['/', 200, /^Repositories$/],
+      ['/corpus', 200, /^corpus$/],
+      ['/corpus/bugs', 200, /^Bugs$/],
+      ['/corpus/bugs?q=%22', 400, /^Bugs$/],
+    ];
+    for (const [p, status, text] of cases) {
+      const page = await open(desktop, p, status);
+      expect(await page.locator('h1').count(), p).toBe(1);
+      expect((await page.locator('h1').innerText()).trim(), p).toMatch(text);
+      if (p === '/') {
+        expect(await page.locator('ul.list > li', { hasText: 'gen' }).locator('.side').innerText()).toMatch(/^90 bugs · updated/);
+        await shot(page, 'index-desktop');
+      }
+      if (p === '/corpus') {
+        expect(await page.locator('main').innerText()).toMatch(/\d+ bugs · Last updated/);
+        await shot(page, 'repo-corpus-desktop');
+      }
+      await page.close();
+    }
+  });
+
+  it('new pieces on a phone: sort menu, links and notices fit the screen', async () => {
+    for (const [p, status, name] of [
+      ['/gen/bugs', 200, 'list-gen-phone'],
+      ['/gen/bugs?q=lable%3Abug', 400, 'bad-query-phone'],
+      ['/gen/bugs?page=99', 200, 'past-the-end-phone'],
+      ['/xss/bugs?q=below', 200, 'list-snippet-phone'],
+      ['/', 200, 'index-phone'],
+      ['/corpus', 200, 'repo-corpus-phone'],
+    ] as const) {
+      const page = await open(phone, p, status);
+      if (name === 'list-gen-phone') {
+        await page.locator('details.sort summary').click();
+        // The open menu lies inside the screen (not cut off at either edge).
+        const menu = (await page.locator('details.sort .menu-items').boundingBox())!;
+        expect(menu.x).toBeGreaterThanOrEqual(0);
+        expect(menu.x + menu.width).toBeLessThanOrEqual(390);
+      }
+      expect(await fitsWidth(page), `${p} scrolls sideways`).toBe(true);
+      await shot(page, name);
+      await page.close();
+    }
+  });
 });

@@ -16,7 +16,7 @@ export function indexPage(repos: readonly IndexRow[]): string {
   <a class="title" href="${repoPath(r.name)}">${r.name}</a>
   ${r.description ? html`<div class="meta">${r.description}</div>` : ''}
 </div>
-<div class="side">${r.bugs !== undefined ? html`<a href="${repoPath(r.name)}/bugs?q=">${plural(r.bugs, 'bug')}</a> · ` : ''}updated ${timeTag(r.updatedAt)}</div></li>`,
+<div class="side"><span>${r.bugs !== undefined ? html`<a href="${repoPath(r.name)}/bugs?q=">${plural(r.bugs, 'bug')}</a> · ` : ''}updated ${timeTag(r.updatedAt)}</span></div></li>`,
   );
   const body = html`<h1>Repositories</h1>
 <p class="muted">${plural(repos.length, 'repository', 'repositories')}</p>

@@ -182,6 +182,8 @@ details.menu .menu-items a[aria-checked=true] { font-weight: 600; }
 details.menu .menu-items a[aria-checked=true]::before { content: "✓ "; }
 .toolbar input[aria-invalid=true] { border-color: var(--err-border); }
 .notice p { margin: 8px 0 0; }
+/* On a narrow screen the menu wraps under the search box, at the left edge: open it rightwards. */
+@media (max-width: 600px) { details.menu .menu-items { left: 0; right: auto; } }
 .list .side a { color: var(--muted); }
 h1.list-title { font-size: 22px; }
 .wrap-anywhere { overflow-wrap: anywhere; }
