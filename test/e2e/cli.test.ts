@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, CLI } from '../helpers/build.js';
 import { PROJECT_ROOT } from '../helpers/corpus.js';
 import { smallRepo, tempDir } from '../helpers/git-bug-writer.js';
+import { gitSandbox } from '../helpers/git-client.js';
+import { getJson, spawnServer } from '../helpers/server.js';
 
 interface Ran {
   code: number | null;
@@ -169,4 +171,40 @@ describe('commands that run', () => {
       blocker.close();
     }
   }, 30_000);
+
+  it("the README's Try it: the token from a credential helper, bug refs pushed with git, a clone fetches them", async () => {
+    const home = path.join(tmp.path, 'home');
+    const { gitOk } = gitSandbox(() => home);
+    await gitOk(['init', '-q', home], tmp.path);
+    const data = path.join(tmp.path, 'data-try');
+    const srv = await spawnServer({ dataDir: data });
+    try {
+      const project = path.join(tmp.path, 'my-project');
+      const source = path.join(tmp.path, 'bugs-source.git');
+      const { ids } = smallRepo(source, 3);
+      await gitOk(['init', '-q', project], tmp.path);
+      await gitOk(['fetch', '-q', source, 'refs/bugs/*:refs/bugs/*', 'refs/identities/*:refs/identities/*'], project);
+      await gitOk(['commit', '-q', '--allow-empty', '-m', 'init'], project);
+      const origin = srv.url;
+      // As the README says: a remote, a user name, and a helper that reads data/push-token.
+      await gitOk(['remote', 'add', 'bugserve', `${origin}/my-project.git`], project);
+      await gitOk(['config', `credential.${origin}.username`, 'bugserve'], project);
+      const helper = `!f() { test "$1" = get && echo "password=$(cat ${path.join(data, 'push-token')})"; }; f`;
+      await gitOk(['config', `credential.${origin}.helper`, helper], project);
+      await gitOk(['push', '-q', 'bugserve', 'refs/heads/*:refs/heads/*'], project);
+      await gitOk(['push', '-q', 'bugserve', 'refs/bugs/*:refs/bugs/*', 'refs/identities/*:refs/identities/*'], project);
+      const list = await getJson<{ total: number }>(srv.url, '/api/v1/repos/my-project/bugs?q=');
+      expect(list.total).toBe(3);
+
+      // A plain clone has no bug refs until it fetches them.
+      const clone = path.join(tmp.path, 'clone');
+      await gitOk(['clone', '-q', `${origin}/my-project.git`, clone], tmp.path);
+      expect(await gitOk(['for-each-ref', 'refs/bugs/'], clone)).toBe('');
+      await gitOk(['fetch', '-q', 'origin', 'refs/bugs/*:refs/bugs/*', 'refs/identities/*:refs/identities/*'], clone);
+      const refs = (await gitOk(['for-each-ref', '--format=%(refname:lstrip=2)', 'refs/bugs/'], clone)).split('\n');
+      expect(refs.sort()).toEqual([...ids].sort());
+    } finally {
+      await srv.stop();
+    }
+  }, 60_000);
 });
