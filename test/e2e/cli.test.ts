@@ -165,7 +165,7 @@ describe('commands that run', () => {
       child.stderr.on('data', (c: Buffer) => (err += c.toString()));
       const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
       expect(code).toBe(1);
-      expect(err.split('\n')[0]).toBe(`bugserve serve: cannot listen on 127.0.0.1:${port}: the address is in use (another server? choose one with --listen)`);
+      expect(err.split('\n')[0]).toBe(`bugserve serve: cannot listen on 127.0.0.1:${port}: the address is in use (EADDRINUSE): another server? choose one with --listen`);
       expect(out).toBe('');
     } finally {
       blocker.close();
