@@ -4,7 +4,7 @@
 // environment value names its variable; a taken port says so first.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -141,6 +141,16 @@ describe('commands that run', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string });
     expect(lines.map((b) => b.id).sort()).toEqual([...ids].sort());
+  });
+
+  it("npm start's prestart compiles nothing when dist/ is current", () => {
+    const cli = statSync(CLI).mtimeMs;
+    const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build-if-stale.mjs')], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(statSync(CLI).mtimeMs).toBe(cli);
+    const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.prestart).toBe('node scripts/build-if-stale.mjs');
   });
 
   it('hook post-receive --help answers without waiting for stdin', () => {
