@@ -32,7 +32,7 @@ export async function apiTree(ctx: WebContext, res: ServerResponse, repo: string
   });
   if (found.entry.kind !== 'tree') throw new NotFoundError('folder', encodedPath(found.at.rest));
   const { at } = found;
-  sendJson(res, 200, { ref: at.ref, commit: at.commit, path: encodedPath(at.rest), entries: entries.map((e) => entryJson(at.rest, e)) });
+  await sendJson(res, 200, { ref: at.ref, commit: at.commit, path: encodedPath(at.rest), entries: entries.map((e) => entryJson(at.rest, e)) });
 }
 
 export async function apiBlob(ctx: WebContext, res: ServerResponse, repo: string, segs: Buffer[]): Promise<void> {
@@ -46,7 +46,7 @@ export async function apiBlob(ctx: WebContext, res: ServerResponse, repo: string
   });
   const { at, entry } = found;
   if (entry.kind === 'tree') throw new NotFoundError('file', encodedPath(at.rest));
-  sendJson(res, 200, {
+  await sendJson(res, 200, {
     ref: at.ref,
     commit: at.commit,
     path: encodedPath(at.rest),
@@ -64,14 +64,14 @@ export async function apiCommits(ctx: WebContext, res: ServerResponse, target: T
   const found = await locateRefPath(ctx, repo, segs);
   const path = found.at.rest.length ? Buffer.from(found.at.rest.map((s) => s.toString('latin1')).join('/'), 'latin1') : undefined;
   const log = await readLog(found.t, found.at.commit, path, page, perPage);
-  sendJson(res, 200, { ref: found.at.ref, commit: found.at.commit, ...log });
+  await sendJson(res, 200, { ref: found.at.ref, commit: found.at.commit, ...log });
 }
 
 export async function apiCommit(ctx: WebContext, res: ServerResponse, repo: string, id: string): Promise<void> {
   const t = await gitTarget(ctx, repo);
   const commit = await ObjectReader.with(t, async (reader) => readCommit(reader, await resolveCommitId(t, reader, id)));
   const view = await readCommitView(t, commit);
-  sendJson(res, 200, {
+  await sendJson(res, 200, {
     hash: commit.hash,
     tree: commit.tree,
     parents: commit.parents,

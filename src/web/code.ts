@@ -88,7 +88,7 @@ export async function treeRoute(ctx: WebContext, req: IncomingMessage, res: Serv
   if (segs.length === 0) {
     const refs = await listRefs(t);
     if (!refs.branches.length && !(refs.head && 'detached' in refs.head)) {
-      sendHtml(res, 200, noCodePage(repo, `http://${publicHost(req, ctx.fallbackHost)}${repoPath(repo)}.git`));
+      await sendHtml(res, 200, noCodePage(repo, `http://${publicHost(req, ctx.fallbackHost)}${repoPath(repo)}.git`));
       return;
     }
   }
@@ -111,7 +111,7 @@ export async function treeRoute(ctx: WebContext, req: IncomingMessage, res: Serv
   const last = await lastCommits(found.t, found.at.commit, found.at.rest, entries.map((e) => e.name));
   let readmeHtml: SafeHtml | undefined;
   if (readme) readmeHtml = MARKDOWN.test(readme.name.toString('latin1')) ? await markdown(ctx, readme.text) : html`<pre class="plain">${readme.text}</pre>`;
-  sendHtml(
+  await sendHtml(
     res,
     200,
     treePage({ repo, refs: found.refs, at: found.at, head, entries, last, readme: readme && readmeHtml ? { name: readme.name, html: readmeHtml } : undefined }),
@@ -146,7 +146,7 @@ export async function blobRoute(ctx: WebContext, res: ServerResponse, target: Ta
     if (h.lines.length > 1 && h.lines.at(-1) === '') h.lines.pop(); // the final newline ends the last line
     content = { kind: 'code', lines: h.lines, language: h.language, markdownSwitch: MARKDOWN.test(name) };
   }
-  sendHtml(res, 200, blobPage({ repo, refs: found.refs, at, entry, size, content, selected: lineRange(target) }));
+  await sendHtml(res, 200, blobPage({ repo, refs: found.refs, at, entry, size, content, selected: lineRange(target) }));
 }
 
 /** `?lines=10-20` or `?lines=10`; anything else marks nothing. */
@@ -195,7 +195,7 @@ export async function commitsRoute(ctx: WebContext, res: ServerResponse, target:
   const found = await locateRefPath(ctx, repo, segs);
   const path = found.at.rest.length ? Buffer.from(found.at.rest.map((s) => s.toString('latin1')).join('/'), 'latin1') : undefined;
   const log = await readLog(found.t, found.at.commit, path, page);
-  sendHtml(res, 200, commitsPage(repo, found.refs, found.at, log));
+  await sendHtml(res, 200, commitsPage(repo, found.refs, found.at, log));
 }
 
 export async function commitRoute(ctx: WebContext, res: ServerResponse, repo: string, id: string): Promise<void> {
@@ -204,11 +204,11 @@ export async function commitRoute(ctx: WebContext, res: ServerResponse, repo: st
   const view = await readCommitView(t, commit);
   // A short id works, but the page's address names the full one.
   if (view.commit.hash !== id) return redirect(res, `${repoPath(repo)}/commit/${view.commit.hash}`);
-  sendHtml(res, 200, commitPage(repo, view));
+  await sendHtml(res, 200, commitPage(repo, view));
 }
 
 export async function refsRoute(ctx: WebContext, res: ServerResponse, repo: string, kind: 'branch' | 'tag'): Promise<void> {
   const t = await gitTarget(ctx, repo);
-  sendHtml(res, 200, refsPage(repo, await listRefs(t), kind));
+  await sendHtml(res, 200, refsPage(repo, await listRefs(t), kind));
 }
 

@@ -103,7 +103,7 @@ export async function sendErrorPage(
 ): Promise<void> {
   const status = httpStatus(err);
   if (err instanceof AmbiguousIdError && repo && err.what === 'commit') {
-    sendHtml(res, status, ambiguousCommitPage(repo, err.prefix, err.candidates));
+    await sendHtml(res, status, ambiguousCommitPage(repo, err.prefix, err.candidates));
     return;
   }
   if (err instanceof AmbiguousIdError && repo) {
