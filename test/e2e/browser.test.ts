@@ -388,9 +388,10 @@ describe.skipIf(!haveChromium)('the web interface in chromium', () => {
     expect(await menu.locator('summary').innerText()).toMatch(/Sort: Newest/);
     await menu.locator('summary').click();
     await shot(page, 'sort-menu-open-desktop');
-    await Promise.all([page.waitForURL(/sort/), page.getByRole('menuitemradio', { name: 'Oldest' }).click()]);
+    await Promise.all([page.waitForURL(/sort/), page.getByRole('navigation', { name: 'Sort by' }).getByRole('link', { name: 'Oldest' }).click()]);
     expect(new URL(page.url()).searchParams.get('q')).toBe('status:open sort:creation-asc');
     expect(await page.locator('details.sort summary').innerText()).toMatch(/Sort: Oldest/);
+    expect(await page.locator('details.sort a[aria-current=true]').textContent()).toBe('Oldest');
     const times = await page.$$eval('ul.list > li .meta time:first-of-type', (ts) => ts.map((t) => t.getAttribute('datetime')!));
     expect(times.length).toBe(PAGE_SIZE);
     expect([...times].sort()).toEqual(times);

@@ -61,11 +61,12 @@ function sortMenu(base: string, q: string | undefined): SafeHtml {
   const current = parsed(q)?.sort ?? DEFAULT_SORT;
   const same = (s: Query['sort']) => s.by === current.by && s.dir === current.dir;
   const name = SORTS.find((s) => same(s.sort))?.label ?? `${current.by} ${current.dir}`;
+  // Plain links in a <details>: no script, so no ARIA menu (it promises arrow keys).
   return html`<details class="menu sort"><summary class="btn">Sort: ${name}</summary>
-<div class="menu-items" role="menu">${SORTS.map(
+<nav class="menu-items" aria-label="Sort by">${SORTS.map(
     (s) =>
-      html`<a role="menuitemradio" aria-checked="${same(s.sort) ? 'true' : 'false'}" href="${base + queryString({ q: derived(q, (x) => ({ ...x, sort: s.sort })) })}">${s.label}</a>`,
-  )}</div></details>`;
+      html`<a${same(s.sort) ? html` aria-current="true"` : ''} href="${base + queryString({ q: derived(q, (x) => ({ ...x, sort: s.sort })) })}">${s.label}</a>`,
+  )}</nav></details>`;
 }
 
 function bugRow(repo: string, q: string | undefined, b: BugExcerpt): SafeHtml {

@@ -178,8 +178,8 @@ details.menu .menu-items { position: absolute; right: 0; top: calc(100% + 4px); 
   display: flex; flex-direction: column; padding: 4px 0; }
 details.menu .menu-items a { padding: 6px 16px; color: var(--fg); }
 details.menu .menu-items a:hover { background: var(--bg); text-decoration: none; }
-details.menu .menu-items a[aria-checked=true] { font-weight: 600; }
-details.menu .menu-items a[aria-checked=true]::before { content: "✓ "; }
+details.menu .menu-items a[aria-current=true] { font-weight: 600; }
+details.menu .menu-items a[aria-current=true]::before { content: "✓ "; }
 .toolbar input[aria-invalid=true] { border-color: var(--err-border); }
 .notice p { margin: 8px 0 0; }
 /* On a narrow screen the menu wraps under the search box, at the left edge: open it rightwards. */
