@@ -163,6 +163,14 @@ describe('bug list', () => {
 });
 
 describe('bug page', () => {
+  it("links the author and each label to the list filtered by them", async () => {
+    const r = await get(`/group/app/bugs/${fx.app.openIds[0]}`);
+    expect(r.status).toBe(200);
+    expect(r.body).toContain(`href="/group/app/bugs?q=${encodeURIComponent('author:"Bob Builder"')}"`);
+    const closed = await get(`/group/app/bugs/${fx.app.hostileId}`);
+    expect(closed.body).toContain(`href="/group/app/bugs?q=${encodeURIComponent('label:bug')}"`);
+  });
+
   it('shows the timeline with every event, safely', async () => {
     const r = await get(`/group/app/bugs/${fx.app.hostileId.slice(0, 8)}`);
     expect(r.status).toBe(200);
