@@ -1,5 +1,6 @@
-// A repository's worker: builds the bug cache once (the `open` request) and
-// answers every later request from memory. Runs under piscina, one thread per
+// A repository's worker: builds the bug cache once (the `open` request: a
+// diff of the refs against the persisted index, or a compile into memory) and
+// answers every later request from it. Runs under piscina, one thread per
 // repository; every reply is a WorkerResult, so nothing throws across the
 // boundary and a rejected task always means the thread itself failed.
 
@@ -8,14 +9,15 @@ import { getHeapStatistics } from 'node:v8';
 import { workerData } from 'piscina';
 import { toWire } from '../src/errors.js';
 import { openGitStore } from '../src/git/open.js';
-import { loadRepository } from '../src/gitbug/load.js';
-import { RepoIndex } from '../src/cache/repo-index.js';
+import type { RepoView } from '../src/cache/repo-index.js';
+import { openRepository, type OpenedRepository } from '../src/index/open.js';
 import type { CacheStats, Handlers, WorkerConfig, WorkerRequest, WorkerResult } from '../src/cache/protocol.js';
 
 const config = workerData as WorkerConfig;
 
 interface Built {
-  index: RepoIndex;
+  index: RepoView;
+  opened: Omit<OpenedRepository, 'view'>;
   buildMs: number;
 }
 
@@ -25,8 +27,8 @@ async function build(): Promise<Built> {
   const started = performance.now();
   const store = openGitStore(config.repoPath, config.backend);
   try {
-    const repo = await loadRepository(store);
-    return { index: new RepoIndex(repo), buildMs: performance.now() - started };
+    const { view, ...opened } = await openRepository(store, config.indexFile);
+    return { index: view, opened, buildMs: performance.now() - started };
   } finally {
     await store.close();
   }
@@ -44,6 +46,10 @@ function stats(b: Built): CacheStats {
     damaged: b.index.damaged.length,
     buildMs: b.buildMs,
     heapUsedBytes: getHeapStatistics().used_heap_size,
+    kind: b.opened.kind,
+    refreshed: b.opened.refreshed,
+    indexBytes: b.opened.indexBytes,
+    notices: b.opened.notices,
   };
 }
 

@@ -13,6 +13,7 @@ import { NotFoundError, UnavailableError, WorkerFailedError, fromWire } from '..
 import { DEFAULT_BACKEND } from '../git/open.js';
 import { isRacy, refStamp, unracy } from '../git/ref-stamp.js';
 import { repoDir } from '../git/repo-path.js';
+import { indexFileFor } from '../index/index-file.js';
 import { createCacheMetrics, type CacheMetrics, type InvalidationReason } from './metrics.js';
 import type { CacheStats, GitBackendName, ReplyOf, RequestKind, RequestOf, WorkerConfig, WorkerResult } from './protocol.js';
 import { workerFile } from '../worker-file.js';
@@ -22,6 +23,8 @@ export type CacheMode = 'warm' | 'per-request';
 export interface CacheOptions {
   /** DATA/repos */
   reposDir: string;
+  /** DATA/cache: one persisted bug index per repository; absent, workers compile into memory */
+  indexDir?: string;
   idleTimeoutMs?: number;
   maxWorkers?: number;
   mode?: CacheMode;
@@ -91,7 +94,7 @@ export class GitBugCacheManager {
   private readonly destroying = new Set<Promise<void>>();
   private inFlight = 0;
   private closing = false;
-  private readonly opts: Required<Omit<CacheOptions, 'logger' | 'registry'>>;
+  private readonly opts: Required<Omit<CacheOptions, 'logger' | 'registry' | 'indexDir'>> & { indexDir?: string };
   private readonly log: Logger;
   readonly registry: Registry;
   private readonly metrics: CacheMetrics;
@@ -108,10 +111,11 @@ export class GitBugCacheManager {
       buildTimeoutMs: options.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS,
       allowFaults: options.allowFaults ?? false,
       replyCache: options.replyCache ?? true,
+      indexDir: options.indexDir,
     };
     this.log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'cache' });
     this.registry = options.registry ?? new Registry();
-    this.metrics = createCacheMetrics(this.registry);
+    this.metrics = createCacheMetrics(this.registry, options.indexDir);
   }
 
   /** Sends a request to the repository's worker, starting it if needed. */
@@ -167,6 +171,9 @@ export class GitBugCacheManager {
       // Changes that came without a hook (a fetch, git-bug on the server).
       if (stamp !== entry.stamp) {
         this.invalidateCache(repo, 'refs-changed');
+        // Refresh ahead may have opened the replacement already.
+        const next = this.entries.get(repo);
+        if (next) return next;
       } else {
         if (entry.built) this.metrics.hits.inc();
         // Map order is the LRU order for eviction.
@@ -185,6 +192,15 @@ export class GitBugCacheManager {
     this.metrics.invalidations.inc({ reason });
     this.log.info({ repo, reason }, 'cache invalidated');
     this.retire(entry, 'invalidated');
+    // Refresh ahead: a warm repository is rebuilt at once (from its index,
+    // only what changed), so a visitor a moment later finds it warm.
+    if (entry.built && this.opts.indexDir && this.opts.mode === 'warm' && !this.closing) {
+      try {
+        this.getOrOpen(repo, entry.path);
+      } catch (err) {
+        this.log.warn({ repo, err: (err as Error).message }, 'refresh ahead failed');
+      }
+    }
     return true;
   }
 
@@ -227,7 +243,7 @@ export class GitBugCacheManager {
   private open(repo: string, path: string): Entry {
     this.makeRoom(1);
     const stamp = refStamp(path);
-    const entry = new Entry(repo, path, this.spawn(path), stamp);
+    const entry = new Entry(repo, path, this.spawn(repo, path), stamp);
     this.entries.set(repo, entry);
     this.live.add(entry);
     this.metrics.workers.set(this.live.size);
@@ -239,9 +255,14 @@ export class GitBugCacheManager {
       .then(
         (result: WorkerResult<'open'>) => {
           const stats = unwrap(result);
-          endTimer();
+          endTimer({ kind: stats.kind });
+          this.metrics.refreshedBugs.inc(stats.refreshed);
           entry.built = true;
-          this.log.info({ repo, bugs: stats.bugs, damaged: stats.damaged, ms: Math.round(stats.buildMs) }, 'cache built');
+          for (const notice of stats.notices) this.log.warn({ repo }, notice);
+          this.log.info(
+            { repo, bugs: stats.bugs, damaged: stats.damaged, kind: stats.kind, refreshed: stats.refreshed, ms: Math.round(stats.buildMs) },
+            'cache built',
+          );
           return stats;
         },
         (err: unknown) => {
@@ -280,8 +301,13 @@ export class GitBugCacheManager {
     entry.settled = true;
   }
 
-  private spawn(path: string): Piscina {
-    const workerData: WorkerConfig = { repoPath: path, backend: this.opts.backend, allowFaults: this.opts.allowFaults };
+  private spawn(repo: string, path: string): Piscina {
+    const workerData: WorkerConfig = {
+      repoPath: path,
+      backend: this.opts.backend,
+      allowFaults: this.opts.allowFaults,
+      ...(this.opts.indexDir ? { indexFile: indexFileFor(this.opts.indexDir, repo) } : {}),
+    };
     const pool = new Piscina({
       filename: workerFile('cache-worker'),
       workerData,
@@ -398,7 +424,7 @@ export class GitBugCacheManager {
 
   /** The naive design, for benchmarks: build, answer, discard. */
   private async callOnce<K extends RequestKind>(repo: string, path: string, req: RequestOf<K>): Promise<ReplyOf<K>> {
-    const entry = new Entry(repo, path, this.spawn(path), '');
+    const entry = new Entry(repo, path, this.spawn(repo, path), '');
     this.live.add(entry);
     this.metrics.workers.set(this.live.size);
     this.metrics.opens.inc();
@@ -409,8 +435,9 @@ export class GitBugCacheManager {
       });
     try {
       const endTimer = this.metrics.buildSeconds.startTimer();
-      unwrap(await run({ kind: 'open' }));
-      endTimer();
+      const stats = unwrap(await run({ kind: 'open' }));
+      endTimer({ kind: stats.kind });
+      this.metrics.refreshedBugs.inc(stats.refreshed);
       return unwrap(await run(req));
     } finally {
       entry.ending ??= 'closed';

@@ -1,5 +1,7 @@
 // The cache's Prometheus metrics, registered on the server's registry.
 
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type InvalidationReason = 'hook' | 'refs-changed' | 'manual';
@@ -7,7 +9,8 @@ export type InvalidationReason = 'hook' | 'refs-changed' | 'manual';
 export interface CacheMetrics {
   workers: Gauge;
   opens: Counter;
-  buildSeconds: Histogram;
+  buildSeconds: Histogram<'kind'>;
+  refreshedBugs: Counter;
   hits: Counter;
   invalidations: Counter<'reason'>;
   idleCloses: Counter;
@@ -15,15 +18,32 @@ export interface CacheMetrics {
   workerFailures: Counter;
 }
 
-export function createCacheMetrics(registry: Registry): CacheMetrics {
+/** `indexDir`: DATA/cache, whose files' total size is reported at each scrape. */
+export function createCacheMetrics(registry: Registry, indexDir?: string): CacheMetrics {
   const registers = [registry];
+  if (indexDir) {
+    new Gauge({
+      name: 'bugserve_cache_index_bytes',
+      help: 'Bytes of the persisted bug indexes on disk (DATA/cache)',
+      registers,
+      collect() {
+        this.set(folderBytes(indexDir));
+      },
+    });
+  }
   return {
     workers: new Gauge({ name: 'bugserve_cache_workers', help: 'Live cache worker threads', registers }),
     opens: new Counter({ name: 'bugserve_cache_opens_total', help: 'Caches built (worker starts)', registers }),
     buildSeconds: new Histogram({
       name: 'bugserve_cache_build_seconds',
-      help: 'Time to build a repository cache, worker start included',
-      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      help: 'Time to build a repository cache, worker start included (kind: full compile or incremental from the index)',
+      labelNames: ['kind'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    refreshedBugs: new Counter({
+      name: 'bugserve_cache_refreshed_bugs_total',
+      help: 'Bugs compiled by cache builds (an incremental build compiles only what changed)',
       registers,
     }),
     hits: new Counter({ name: 'bugserve_cache_hits_total', help: 'Requests answered by an already built cache', registers }),
@@ -41,4 +61,26 @@ export function createCacheMetrics(registry: Registry): CacheMetrics {
       registers,
     }),
   };
+}
+
+function folderBytes(dir: string): number {
+  let total = 0;
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) total += folderBytes(p);
+    else {
+      try {
+        total += statSync(p).size;
+      } catch {
+        // removed meanwhile
+      }
+    }
+  }
+  return total;
 }

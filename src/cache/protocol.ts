@@ -13,6 +13,8 @@ export interface WorkerConfig {
   backend: GitBackendName;
   /** lets tests crash a worker on purpose (the `fault` request) */
   allowFaults: boolean;
+  /** the repository's persisted index (DATA/cache/<name>.sqlite); absent: compile into memory */
+  indexFile?: string;
 }
 
 export interface ListRequest {
@@ -75,6 +77,14 @@ export interface CacheStats {
   damaged: number;
   buildMs: number;
   heapUsedBytes: number;
+  /** full: compiled every bug; incremental: only what changed since the index was written */
+  kind: 'full' | 'incremental';
+  /** bugs compiled by the build */
+  refreshed: number;
+  /** the index file's size after the build (0 without one) */
+  indexBytes: number;
+  /** problems with the index file (discarded, not writable), for the manager to log once */
+  notices: string[];
 }
 
 export interface Replies {

@@ -10,7 +10,17 @@ import { DEFAULT_QUERY, parseQuery } from '../gitbug/query.js';
 import type { Bug, BugExcerpt, CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
 import type { ListReply, ListRequest } from './protocol.js';
 
-export class RepoIndex {
+/** What a worker answers from: built in memory (RepoIndex) or read from the persisted index. */
+export interface RepoView {
+  readonly bugCount: number;
+  readonly identityCount: number;
+  readonly damaged: readonly DamagedBug[];
+  list(req: Omit<ListRequest, 'kind'>): ListReply;
+  bug(prefix: string): Bug;
+  identity(prefix: string): Identity;
+}
+
+export class RepoIndex implements RepoView {
   private readonly bugsById: Map<string, CompiledBug>;
   private readonly damagedById: Map<string, DamagedBug>;
   /** bug ids, damaged ones included, sorted: a prefix names one of them or is ambiguous */
@@ -70,7 +80,15 @@ export class RepoIndex {
 }
 
 export function excerpt(b: CompiledBug): BugExcerpt {
-  const closedAt = b.status === 'closed' ? b.timeline.findLast((t) => t.type === 'status')?.at : undefined;
+  return listExcerpt(b, b.comments.length, b.status === 'closed' ? b.timeline.findLast((t) => t.type === 'status')?.at : undefined);
+}
+
+/** The excerpt's fields from any bug-shaped record (a compiled bug, or a persisted list row). */
+export function listExcerpt(
+  b: Pick<BugExcerpt, 'id' | 'title' | 'status' | 'labels' | 'author' | 'createdAt' | 'editedAt'>,
+  comments: number,
+  closedAt: string | undefined,
+): BugExcerpt {
   return {
     ...(closedAt ? { closedAt } : {}),
     id: b.id,
@@ -80,14 +98,14 @@ export function excerpt(b: CompiledBug): BugExcerpt {
     author: b.author,
     createdAt: b.createdAt,
     editedAt: b.editedAt,
-    comments: b.comments.length,
+    comments,
   };
 }
 
 const SNIPPET_CHARS = 160;
 
 /** Adds the text around the first free-text term's first occurrence (title, then comments). */
-export function withSnippet(e: BugExcerpt, b: Bug, terms: readonly string[]): BugExcerpt {
+export function withSnippet(e: BugExcerpt, b: Pick<Bug, 'title' | 'comments'>, terms: readonly string[]): BugExcerpt {
   if (terms.length === 0) return e;
   const needle = terms[0].toLowerCase();
   for (const text of [b.title, ...b.comments.map((c) => c.message)]) {

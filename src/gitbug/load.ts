@@ -20,11 +20,22 @@ export interface LoadedRepository {
   identities: Map<string, Identity>;
   damaged: DamagedBug[];
   damagedIdentities: DamagedBug[];
+  /** per bug compiled or damaged here: the ids of the identities its compilation looked up */
+  uses: Map<string, string[]>;
+  /** the refs read: ref name -> head */
+  bugRefs: Map<string, string>;
+  identityRefs: Map<string, string>;
 }
 
 export interface LoadOptions {
   /** entities read at once; enough to keep a pipelined store busy */
   concurrency?: number;
+  /** refs already listed (an incremental open lists them first to diff) */
+  refs?: { bugs: Map<string, string>; identities: Map<string, string> };
+  /** an identity already compiled from this head, to use instead of reading it again */
+  reuseIdentity?: (id: string, head: string) => Identity | undefined;
+  /** which bugs to compile (all when absent); the others are left out of `bugs` and `damaged` */
+  wantBug?: (id: string, head: string) => boolean;
 }
 
 /** Reads the whole DAG of one entity from its head, as pack commits. */
@@ -176,20 +187,29 @@ function batches<T>(items: T[]): T[][] {
 
 export async function loadRepository(gitStore: GitStore, opts: LoadOptions = {}): Promise<LoadedRepository> {
   const concurrency = opts.concurrency ?? 256;
-  const [bugRefs, identityRefs] = await Promise.all([gitStore.listRefs(BUGS_PREFIX), gitStore.listRefs(IDENTITIES_PREFIX)]);
-  const bugBatches = batches([...bugRefs]);
+  const [bugRefs, identityRefs] = opts.refs
+    ? [opts.refs.bugs, opts.refs.identities]
+    : await Promise.all([gitStore.listRefs(BUGS_PREFIX), gitStore.listRefs(IDENTITIES_PREFIX)]);
+  const wantBug = opts.wantBug;
+  const bugBatches = batches(wantBug ? [...bugRefs].filter(([ref, head]) => wantBug(idFromRef(ref, BUGS_PREFIX), head)) : [...bugRefs]);
+  const identities = new Map<string, Identity>();
+  const toRead: [string, string][] = [];
+  for (const [ref, head] of identityRefs) {
+    const known = opts.reuseIdentity?.(idFromRef(ref, IDENTITIES_PREFIX), head);
+    if (known) identities.set(known.id, known);
+    else toRead.push([ref, head]);
+  }
   // The first read also brings the identities: every bug needs them.
   const readBatch = (i: number) => {
     const heads = bugBatches[i].map(([, head]) => head);
-    return bulkRead(gitStore, [...new Set(i === 0 ? [...identityRefs.values(), ...heads] : heads)]);
+    return bulkRead(gitStore, [...new Set(i === 0 ? [...toRead.map(([, head]) => head), ...heads] : heads)]);
   };
   let nextRead = readBatch(0);
   const first = await nextRead;
   const identityStore = prefetched(gitStore, first);
 
-  const identities = new Map<string, Identity>();
   const damagedIdentities: DamagedBug[] = [];
-  await forEachLimited([...identityRefs], concurrency, async ([ref, head]) => {
+  await forEachLimited(toRead, concurrency, async ([ref, head]) => {
     const id = idFromRef(ref, IDENTITIES_PREFIX);
     try {
       if (!isId(id)) throw new FormatError(`"${ref}" does not name a valid identity id`);
@@ -214,23 +234,31 @@ export async function loadRepository(gitStore: GitStore, opts: LoadOptions = {})
 
   const bugs: CompiledBug[] = [];
   const damaged: DamagedBug[] = [];
+  const uses = new Map<string, string[]>();
   for (let b = 0; b < bugBatches.length; b++) {
     const objects = await nextRead;
     if (b + 1 < bugBatches.length) nextRead = readBatch(b + 1);
     const store = prefetched(gitStore, objects);
     await forEachLimited(bugBatches[b], concurrency, async ([ref, head]) => {
       const id = idFromRef(ref, BUGS_PREFIX);
+      // Which identities the bug names: a change to one of them changes the bug.
+      const used = new Set<string>();
+      const lookUp = (who: string): Person => {
+        used.add(who);
+        return person(who);
+      };
       try {
         if (!isId(id)) throw new FormatError(`"${ref}" does not name a valid bug id`);
         const commits = (objects && bugCommitsFrom(objects, head)) ?? (await readBugCommits(store, head));
-        bugs.push(compileBug(id, orderPacks(commits), person));
+        bugs.push(compileBug(id, orderPacks(commits), lookUp));
       } catch (err) {
         damaged.push(damage(id, err));
       }
+      uses.set(id, [...used]);
     });
   }
 
   bugs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   damaged.sort((a, b) => (a.id < b.id ? -1 : 1));
-  return { bugs, identities, damaged, damagedIdentities };
+  return { bugs, identities, damaged, damagedIdentities, uses, bugRefs, identityRefs };
 }

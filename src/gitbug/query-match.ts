@@ -14,8 +14,57 @@
 // Everything that does not depend on the query is computed once in
 // buildSearchIndex, so a list request is a single pass over a pre-sorted order.
 
-import type { CompiledBug, Identity, Status } from './types.js';
+import type { Bug, CompiledBug, Identity, Person as Who, Status } from './types.js';
 import type { Query, SortBy } from './query.js';
+
+/** What a query looks at in a bug, besides its text. */
+interface SearchFields {
+  id: string;
+  title: string;
+  status: Status;
+  labels: readonly string[];
+  author: Who;
+  createdAt: string;
+  editedAt: string;
+  createClock: number;
+  editClock: number;
+  participants: readonly string[];
+  actors: readonly string[];
+}
+
+/**
+ * A bug as a list needs it, without its comments: `mentioned` is every person
+ * the bug records with the name it recorded, first seen first (author,
+ * comment authors, timeline authors). Free text is then matched elsewhere
+ * (the persisted index), through runQueryWithCounts' `textMatch`.
+ */
+export interface SearchableBug extends SearchFields {
+  mentioned: readonly Who[];
+}
+
+export type Indexable = CompiledBug | SearchableBug;
+
+/** The people a bug records, each once with the first name recorded for them. */
+export function mentionedPeople(b: CompiledBug): Who[] {
+  const seen = new Map<string, Who>();
+  const add = (p: Who) => {
+    if (!seen.has(p.id)) seen.set(p.id, p);
+  };
+  add(b.author);
+  for (const c of b.comments) add(c.author);
+  for (const t of b.timeline) add(t.author);
+  return [...seen.values()];
+}
+
+/** The text free-text terms are looked for in: lowercased title and comments. */
+export function bugText(b: Pick<Bug, 'title' | 'comments'>): string {
+  let text = b.title.toLowerCase();
+  for (const c of b.comments) text += '\n' + c.message.toLowerCase();
+  return text;
+}
+
+/** Bug positions whose text holds every needle (lowercased), or null when none does. */
+export type TextMatch = (needles: readonly string[]) => Uint8Array | null;
 
 interface Person {
   id: string;
@@ -25,8 +74,8 @@ interface Person {
   login: string;
 }
 
-export interface SearchIndex {
-  readonly bugs: readonly CompiledBug[];
+export interface SearchIndex<T extends Indexable = CompiledBug> {
+  readonly bugs: readonly T[];
   /** per bug: 1 when closed */
   readonly closed: Uint8Array;
   /** every identity the bugs mention, by position */
@@ -41,13 +90,13 @@ export interface SearchIndex {
   readonly unlabeled: Uint8Array;
   /** lowercased titles */
   readonly titles: readonly string[];
-  /** lowercased title and comment messages, one string per bug */
-  readonly texts: readonly string[];
+  /** lowercased title and comment messages, one string per bug (absent for SearchableBugs) */
+  readonly texts: readonly string[] | undefined;
   /** bug positions in ascending order, per sort key */
   readonly orders: Readonly<Record<SortBy, Int32Array>>;
 }
 
-export function buildSearchIndex(bugs: CompiledBug[], identities: ReadonlyMap<string, Identity>): SearchIndex {
+export function buildSearchIndex<T extends Indexable>(bugs: readonly T[], identities: ReadonlyMap<string, Identity>): SearchIndex<T> {
   const n = bugs.length;
   const people: Person[] = [];
   const personAt = new Map<string, number>();
@@ -77,15 +126,19 @@ export function buildSearchIndex(bugs: CompiledBug[], identities: ReadonlyMap<st
   const actors: Int32Array[] = new Array(n);
   const labels = new Map<string, Uint8Array>();
   const titles: string[] = new Array(n);
-  const texts: string[] = new Array(n);
+  const texts: string[] | undefined = n > 0 && 'mentioned' in bugs[0] ? undefined : new Array(n);
 
   for (let i = 0; i < n; i++) {
     const b = bugs[i];
     closed[i] = b.status === 'closed' ? 1 : 0;
     // Names recorded on the bug fill in for identities the map lacks.
     author[i] = personOf(b.author.id, b.author.name);
-    for (const c of b.comments) personOf(c.author.id, c.author.name);
-    for (const t of b.timeline) personOf(t.author.id, t.author.name);
+    if ('mentioned' in b) {
+      for (const p of b.mentioned) personOf(p.id, p.name);
+    } else {
+      for (const c of b.comments) personOf(c.author.id, c.author.name);
+      for (const t of b.timeline) personOf(t.author.id, t.author.name);
+    }
     participants[i] = Int32Array.from(b.participants, (id) => personOf(id));
     actors[i] = Int32Array.from(b.actors, (id) => personOf(id));
 
@@ -97,9 +150,7 @@ export function buildSearchIndex(bugs: CompiledBug[], identities: ReadonlyMap<st
     }
 
     titles[i] = b.title.toLowerCase();
-    let text = titles[i];
-    for (const c of b.comments) text += '\n' + c.message.toLowerCase();
-    texts[i] = text;
+    if (texts && !('mentioned' in b)) texts[i] = bugText(b);
   }
 
   return {
@@ -118,13 +169,13 @@ export function buildSearchIndex(bugs: CompiledBug[], identities: ReadonlyMap<st
 }
 
 /** The bugs matching the query, in the query's order. */
-export function runQuery(index: SearchIndex, q: Query): CompiledBug[] {
-  return runQueryWithCounts(index, q).bugs;
+export function runQuery<T extends Indexable>(index: SearchIndex<T>, q: Query, textMatch?: TextMatch): T[] {
+  return runQueryWithCounts(index, q, textMatch).bugs;
 }
 
 /** How many bugs match the query without its status qualifier, by status (the Open/Closed tabs). */
-export function countStatuses(index: SearchIndex, q: Query): Record<Status, number> {
-  const { open, closed } = scan(index, q);
+export function countStatuses<T extends Indexable>(index: SearchIndex<T>, q: Query, textMatch?: TextMatch): Record<Status, number> {
+  const { open, closed } = scan(index, q, textMatch);
   return { open, closed };
 }
 
@@ -132,9 +183,13 @@ export function countStatuses(index: SearchIndex, q: Query): Record<Status, numb
  * One pass for a list page: the bugs matching the whole query, in order, and
  * the Open/Closed counts of the query without its status.
  */
-export function runQueryWithCounts(index: SearchIndex, q: Query): { bugs: CompiledBug[]; open: number; closed: number } {
-  const { mask, total, open, closed } = scan(index, q);
-  const bugs: CompiledBug[] = new Array(total);
+export function runQueryWithCounts<T extends Indexable>(
+  index: SearchIndex<T>,
+  q: Query,
+  textMatch?: TextMatch,
+): { bugs: T[]; open: number; closed: number } {
+  const { mask, total, open, closed } = scan(index, q, textMatch);
+  const bugs: T[] = new Array(total);
   if (total === 0) return { bugs, open, closed };
   // The order is walked only after filtering: testing bugs in storage order
   // keeps the scan cache-friendly, while the walk reads one byte per bug.
@@ -150,13 +205,13 @@ export function runQueryWithCounts(index: SearchIndex, q: Query): { bugs: Compil
 
 // Tests every bug against the query without its status, counting by status,
 // and marks those whose status the query also accepts.
-function scan(index: SearchIndex, q: Query) {
+function scan<T extends Indexable>(index: SearchIndex<T>, q: Query, textMatch: TextMatch | undefined) {
   const n = index.bugs.length;
   const mask = new Uint8Array(n);
   let open = 0;
   let closed = 0;
   let total = 0;
-  const test = compile(index, q);
+  const test = compile(index, q, textMatch);
   if (test) {
     const wantOpen = q.status.length === 0 || q.status.includes('open');
     const wantClosed = q.status.length === 0 || q.status.includes('closed');
@@ -180,7 +235,7 @@ type Test = (i: number) => boolean;
 // Turns a query's filters (all but status, which scan applies) into one
 // predicate over bug positions; null when nothing can match (an unknown label,
 // a name nobody has), so the scan is skipped.
-function compile(index: SearchIndex, q: Query): Test | null {
+function compile<T extends Indexable>(index: SearchIndex<T>, q: Query, textMatch: TextMatch | undefined): Test | null {
   const tests: Test[] = [];
 
   if (q.labels.length > 0) {
@@ -233,7 +288,14 @@ function compile(index: SearchIndex, q: Query): Test | null {
   if (q.text.length > 0) {
     const needles = q.text.map((t) => t.toLowerCase());
     const texts = index.texts;
-    tests.push((i) => needles.every((t) => texts[i].includes(t)));
+    if (texts) {
+      tests.push((i) => needles.every((t) => texts[i].includes(t)));
+    } else {
+      if (!textMatch) throw new Error('free text needs the bugs\' text or a text index');
+      const matching = textMatch(needles);
+      if (!matching) return null;
+      tests.push((i) => matching[i] === 1);
+    }
   }
 
   if (tests.length === 0) return () => true;
@@ -262,7 +324,7 @@ function matchPeople(people: readonly Person[], names: readonly string[]): Uint8
   return any ? who : null;
 }
 
-function sortOrders(bugs: readonly CompiledBug[]): Record<SortBy, Int32Array> {
+function sortOrders(bugs: readonly SearchFields[]): Record<SortBy, Int32Array> {
   const n = bugs.length;
   const created = new Float64Array(n);
   const edited = new Float64Array(n);

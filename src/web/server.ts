@@ -79,6 +79,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const metrics = createHttpMetrics(registry);
   const cache = new GitBugCacheManager({
     reposDir,
+    // One persisted bug index per repository; never inside a bare repository.
+    indexDir: path.join(dataDir, 'cache'),
     idleTimeoutMs: config.idleTimeoutMs,
     maxWorkers: config.maxWorkers,
     mode: config.cacheMode,

@@ -81,6 +81,40 @@ export function writeIdentity(repo: string, who: IdentityInput): string {
   return id;
 }
 
+/**
+ * Writes a newer version of an identity (a rename, a new login) on top of its
+ * head; with `ref: false` the commit is written but the ref is left alone.
+ */
+export function writeIdentityVersion(repo: string, id: string, who: IdentityInput, opts: { ref?: boolean } = {}): string {
+  const head = git(repo, ['rev-parse', `refs/identities/${id}`]);
+  const version = JSON.stringify({
+    version: 2,
+    times: { 'bugs-create': 2, 'bugs-edit': 2 },
+    unix_time: 1700000500,
+    name: who.name ?? '',
+    email: who.email ?? '',
+    login: who.login ?? '',
+    nonce: nonce(),
+  });
+  const c = commit(repo, tree(repo, [{ name: 'version', oid: blob(repo, version) }]), [head]);
+  if (opts.ref !== false) updateRef(repo, `refs/identities/${id}`, c);
+  return c;
+}
+
+/** Writes a one-version identity without its ref (a bug naming it is damaged until the ref exists). */
+export function writeUnreferencedIdentity(repo: string, who: IdentityInput): { id: string; head: string } {
+  const version = JSON.stringify({
+    version: 2,
+    times: { 'bugs-create': 1, 'bugs-edit': 1 },
+    unix_time: 1700000000,
+    name: who.name ?? '',
+    email: who.email ?? '',
+    login: who.login ?? '',
+    nonce: nonce(),
+  });
+  return { id: sha256(version), head: commit(repo, tree(repo, [{ name: 'version', oid: blob(repo, version) }]), []) };
+}
+
 export type Op = Record<string, unknown>;
 
 export interface PackInput {

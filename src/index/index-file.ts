@@ -1,0 +1,136 @@
+// One repository's persisted bug index: a SQLite file under DATA/cache/,
+// written only by that repository's worker. This module knows the file: where
+// it lives, its schema and version, and when a file is not ours to trust
+// (foreign, older, corrupt: then it is thrown away and rebuilt from the refs,
+// which are the truth; the index is only ever a copy of what they say).
+
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type IndexDb = Database.Database;
+
+/** Marks a file as ours; a file without it is foreign. */
+const FORMAT = 'bugserve-bug-index';
+/** Bumped whenever the tables or what a row holds change: an older file is rebuilt. */
+export const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE identities (id TEXT PRIMARY KEY, head TEXT NOT NULL, identity TEXT NOT NULL) WITHOUT ROWID;
+-- One row per refs/bugs/ ref. row: what lists need (BugRow JSON); bug: the
+-- compiled bug (JSON); damaged: why it could not be compiled (JSON), row and
+-- bug then NULL. uses: ids of the identities the compilation looked up.
+CREATE TABLE bugs (
+  n INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  head TEXT NOT NULL,
+  uses TEXT NOT NULL,
+  row TEXT,
+  bug TEXT,
+  damaged TEXT
+);
+-- Lowercased title and comments (bugText), rowid = bugs.n. Trigrams answer
+-- "contains" for terms of 3+ characters; shorter ones scan with instr().
+CREATE VIRTUAL TABLE bug_text USING fts5(text, tokenize = 'trigram case_sensitive 1');
+`;
+
+/** The file of repository `name` ("group/app") under the cache folder. */
+export function indexFileFor(cacheDir: string, name: string): string {
+  return join(cacheDir, `${name}.sqlite`);
+}
+
+/** A file that is not a usable index of ours; it gets discarded. */
+export class UnusableIndex extends Error {}
+
+/** SQLite's codes for a file whose bytes are not a sound database. */
+export function isCorruption(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return err instanceof UnusableIndex || code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'));
+}
+
+/** A folder or disk that will not take writes: the worker then serves from memory. */
+export function isWriteFailure(err: unknown): boolean {
+  const code = String((err as { code?: unknown }).code ?? '');
+  return (
+    /^SQLITE_(FULL|READONLY|CANTOPEN|IOERR|PERM|BUSY|LOCKED)/.test(code) ||
+    ['EACCES', 'EROFS', 'ENOSPC', 'EPERM', 'EDQUOT'].includes(code)
+  );
+}
+
+/** Removes the file and its WAL companions. */
+export function discardIndexFile(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) rmSync(f, { force: true });
+}
+
+/** Bytes on disk, WAL included. */
+export function indexBytes(file: string): number {
+  let total = 0;
+  for (const f of [file, `${file}-wal`]) {
+    try {
+      total += statSync(f).size;
+    } catch {
+      // not there: nothing to count
+    }
+  }
+  return total;
+}
+
+/**
+ * Opens (creating if needed) the index for writing. Throws UnusableIndex or a
+ * SQLite corruption error for a file that must be discarded, and a write
+ * failure for a folder that cannot hold one.
+ */
+export function openIndexFile(file: string): IndexDb {
+  mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file, { timeout: 10_000 });
+  try {
+    db.pragma('journal_mode = WAL');
+    // A crash loses at most the last transaction, never consistency: the refs
+    // rebuild whatever a lost transaction held.
+    db.pragma('synchronous = NORMAL');
+    const tables = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number;
+    if (tables === 0) {
+      db.transaction(() => {
+        db.exec(SCHEMA);
+        const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+        put.run('format', FORMAT);
+        put.run('schema', String(SCHEMA_VERSION));
+      })();
+    } else {
+      checkOurs(db);
+    }
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/** Opens an existing index for reading only (`bugserve bugs` beside a running server). */
+export function openIndexFileReadOnly(file: string): IndexDb {
+  const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 10_000 });
+  try {
+    checkOurs(db);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+function checkOurs(db: IndexDb): void {
+  let meta: Map<string, string>;
+  try {
+    const rows = db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[];
+    meta = new Map(rows.map((r) => [r.key, r.value]));
+  } catch (err) {
+    if (isCorruption(err) || isWriteFailure(err)) throw err;
+    throw new UnusableIndex('not a bugserve index (no meta table)');
+  }
+  if (meta.get('format') !== FORMAT) throw new UnusableIndex('not a bugserve index');
+  const schema = meta.get('schema');
+  if (schema !== String(SCHEMA_VERSION)) {
+    throw new UnusableIndex(`schema version ${schema ?? 'none'}, this bugserve writes ${SCHEMA_VERSION}`);
+  }
+}

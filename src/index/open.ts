@@ -1,0 +1,183 @@
+// Opening a repository through its persisted index: list the refs, diff them
+// against the index, compile only what changed, write it in one transaction,
+// then answer from the index. The refs are the truth: nothing here trusts the
+// index beyond "this bug was compiled from this head, with these identities".
+//
+// A bug is compiled again when its head moved, when an identity it looked up
+// moved or went away (names are copied into bugs), or when it was damaged
+// (damage can come from outside the bug: a missing identity). A file that is
+// not a sound index of ours is discarded and rebuilt; a folder that takes no
+// writes makes the worker serve from memory. Either is reported once, in
+// `notices`, for the caller to log.
+
+import { RepoIndex, type RepoView } from '../cache/repo-index.js';
+import type { GitStore } from '../git/store.js';
+import { BUGS_PREFIX, IDENTITIES_PREFIX, loadRepository, type LoadedRepository } from '../gitbug/load.js';
+import { bugText } from '../gitbug/query-match.js';
+import type { CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
+import {
+  discardIndexFile,
+  indexBytes,
+  isCorruption,
+  isWriteFailure,
+  openIndexFile,
+  type IndexDb,
+} from './index-file.js';
+import { IndexedRepo, toRow, type BugRow } from './indexed-repo.js';
+
+export type BuildKind = 'full' | 'incremental';
+
+export interface OpenedRepository {
+  view: RepoView;
+  /** full: nothing usable was on disk (or no index at all); incremental: a diff against it */
+  kind: BuildKind;
+  /** bugs compiled by this open */
+  refreshed: number;
+  /** what went wrong with the index file, one line each, for the log */
+  notices: string[];
+  /** the index file's size after the open (0 without one) */
+  indexBytes: number;
+  /** set when answering from the persisted index */
+  db?: IndexDb;
+}
+
+interface Old {
+  n: number;
+  head: string;
+  uses: string[];
+  damaged: boolean;
+}
+
+/** Compiles everything into memory: no index, or one that cannot be written. */
+async function inMemory(store: GitStore, notices: string[]): Promise<OpenedRepository> {
+  const repo = await loadRepository(store);
+  return { view: new RepoIndex(repo), kind: 'full', refreshed: repo.bugs.length + repo.damaged.length, notices, indexBytes: 0 };
+}
+
+/** Opens the repository read through `store`, using (and updating) the index at `file` when given. */
+export async function openRepository(store: GitStore, file: string | undefined): Promise<OpenedRepository> {
+  const notices: string[] = [];
+  if (!file) return inMemory(store, notices);
+  for (let attempt = 0; ; attempt++) {
+    let db: IndexDb | undefined;
+    try {
+      db = openIndexFile(file);
+      const opened = await refresh(db, store);
+      return { ...opened, notices, indexBytes: indexBytes(file), db };
+    } catch (err) {
+      db?.close();
+      if (isCorruption(err) && attempt === 0) {
+        notices.push(`discarded the bug index ${file}: ${(err as Error).message}; rebuilding it`);
+        discardIndexFile(file);
+        continue;
+      }
+      if (isWriteFailure(err)) {
+        notices.push(`cannot write the bug index ${file} (${(err as Error).message}); serving from memory`);
+        return inMemory(store, notices);
+      }
+      throw err;
+    }
+  }
+}
+
+async function refresh(db: IndexDb, store: GitStore): Promise<Omit<OpenedRepository, 'notices' | 'indexBytes'>> {
+  const [bugRefs, identityRefs] = await Promise.all([store.listRefs(BUGS_PREFIX), store.listRefs(IDENTITIES_PREFIX)]);
+
+  const oldBugs = new Map<string, Old>();
+  for (const r of db.prepare('SELECT n, id, head, uses, damaged IS NOT NULL AS bad FROM bugs').iterate() as IterableIterator<{
+    n: number;
+    id: string;
+    head: string;
+    uses: string;
+    bad: number;
+  }>) {
+    oldBugs.set(r.id, { n: r.n, head: r.head, uses: JSON.parse(r.uses) as string[], damaged: r.bad === 1 });
+  }
+  const oldIdentities = new Map<string, { head: string; identity: string }>();
+  for (const r of db.prepare('SELECT id, head, identity FROM identities').iterate() as IterableIterator<{ id: string; head: string; identity: string }>) {
+    oldIdentities.set(r.id, { head: r.head, identity: r.identity });
+  }
+  const identityHeads = new Map([...identityRefs].map(([ref, head]) => [ref.slice(IDENTITIES_PREFIX.length), head]));
+  const changedIdentities = new Set<string>();
+  for (const [id, old] of oldIdentities) if (identityHeads.get(id) !== old.head) changedIdentities.add(id);
+
+  const loaded = await loadRepository(store, {
+    refs: { bugs: bugRefs, identities: identityRefs },
+    reuseIdentity: (id, head) => {
+      const old = oldIdentities.get(id);
+      return old && old.head === head ? (JSON.parse(old.identity) as Identity) : undefined;
+    },
+    wantBug: (id, head) => {
+      const old = oldBugs.get(id);
+      return !old || old.head !== head || old.damaged || old.uses.some((u) => changedIdentities.has(u));
+    },
+  });
+
+  const kind: BuildKind = oldBugs.size === 0 && oldIdentities.size === 0 ? 'full' : 'incremental';
+  write(db, loaded, oldBugs, oldIdentities, new Set([...bugRefs.keys()].map((ref) => ref.slice(BUGS_PREFIX.length))));
+  return { view: readView(db, loaded.identities), kind, refreshed: loaded.bugs.length + loaded.damaged.length };
+}
+
+/** Brings the index to the refs' state in one transaction: a crash leaves the old state whole. */
+function write(
+  db: IndexDb,
+  loaded: LoadedRepository,
+  oldBugs: Map<string, Old>,
+  oldIdentities: Map<string, { head: string }>,
+  liveIds: Set<string>,
+): void {
+  const insertBug = db.prepare('INSERT INTO bugs (id, head, uses, row, bug, damaged) VALUES (?, ?, ?, ?, ?, ?)');
+  const updateBug = db.prepare('UPDATE bugs SET head = ?, uses = ?, row = ?, bug = ?, damaged = ? WHERE n = ?');
+  const deleteBug = db.prepare('DELETE FROM bugs WHERE n = ?');
+  const insertText = db.prepare('INSERT INTO bug_text (rowid, text) VALUES (?, ?)');
+  const deleteText = db.prepare('DELETE FROM bug_text WHERE rowid = ?');
+  const putIdentity = db.prepare('INSERT OR REPLACE INTO identities (id, head, identity) VALUES (?, ?, ?)');
+  const deleteIdentity = db.prepare('DELETE FROM identities WHERE id = ?');
+
+  const headOf = new Map([...loaded.bugRefs].map(([ref, head]) => [ref.slice(BUGS_PREFIX.length), head]));
+  const put = (id: string, row: BugRow | null, bug: CompiledBug | null, damaged: DamagedBug | null) => {
+    const old = oldBugs.get(id);
+    const uses = JSON.stringify(loaded.uses.get(id) ?? []);
+    const values = [row && JSON.stringify(row), bug && JSON.stringify(bug), damaged && JSON.stringify(damaged)] as const;
+    let n: number;
+    if (old) {
+      updateBug.run(headOf.get(id), uses, ...values, old.n);
+      deleteText.run(old.n);
+      n = old.n;
+    } else {
+      n = Number(insertBug.run(id, headOf.get(id), uses, ...values).lastInsertRowid);
+    }
+    if (bug) insertText.run(n, bugText(bug));
+  };
+
+  db.transaction(() => {
+    for (const [id, old] of oldBugs) {
+      if (liveIds.has(id)) continue;
+      deleteBug.run(old.n);
+      deleteText.run(old.n);
+    }
+    for (const b of loaded.bugs) put(b.id, toRow(b), b, null);
+    for (const d of loaded.damaged) put(d.id, null, null, d);
+    for (const id of oldIdentities.keys()) if (!loaded.identities.has(id)) deleteIdentity.run(id);
+    const identityHead = new Map([...loaded.identityRefs].map(([ref, head]) => [ref.slice(IDENTITIES_PREFIX.length), head]));
+    for (const [id, identity] of loaded.identities) {
+      const head = identityHead.get(id);
+      if (oldIdentities.get(id)?.head !== head) putIdentity.run(id, head, JSON.stringify(identity));
+    }
+  })();
+}
+
+/** The worker's memory: every bug's list row, the damaged list and the identities, read in one snapshot. */
+function readView(db: IndexDb, identities: Map<string, Identity>): IndexedRepo {
+  const rows: { n: number; row: BugRow }[] = [];
+  const damaged: DamagedBug[] = [];
+  for (const r of db.prepare('SELECT n, row, damaged FROM bugs ORDER BY id').iterate() as IterableIterator<{
+    n: number;
+    row: string | null;
+    damaged: string | null;
+  }>) {
+    if (r.row !== null) rows.push({ n: r.n, row: JSON.parse(r.row) as BugRow });
+    else if (r.damaged !== null) damaged.push(JSON.parse(r.damaged) as DamagedBug);
+  }
+  return new IndexedRepo(db, rows, damaged, identities);
+}
