@@ -1,5 +1,5 @@
-// `bugserve bugs REPO_PATH [--json] [--query Q]`: compiles a repository's bugs
-// without a server. Damaged bugs go to stderr with their reason, exit status 1.
+// `bugserve bugs`: compiles a repository's bugs without a server (using, read-only,
+// the server's index of it when there is one).
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +8,8 @@ import { publicBug } from '../cache/repo-index.js';
 import { openGitStore, type GitBackend } from '../git/open.js';
 import { humanId } from '../gitbug/id.js';
 import { loadRepository } from '../gitbug/load.js';
+import { existingIndexFileOf } from '../index/index-file.js';
+import { readRepository } from '../index/open.js';
 import { buildSearchIndex, runQuery } from '../gitbug/query-match.js';
 import { parseQuery } from '../gitbug/query.js';
 import type { CompiledBug } from '../gitbug/types.js';
@@ -33,9 +35,7 @@ export async function run(parsed: Parsed): Promise<number> {
   const backend = stringValue(parsed, 'backend') as GitBackend | undefined;
   if (backend !== undefined && !BACKENDS.includes(backend)) throw new UsageError(`--backend is ${BACKENDS.join(' or ')}, not "${backend}"`);
   const query = parseQueryOrUsage(stringValue(parsed, 'query') ?? '');
-  // Read by the stored index when there is one; a from-scratch compile is what runs today.
   const noIndex = parsed.values['no-index'] === true;
-  void noIndex;
   if (!existsSync(join(repoPath, 'HEAD')) && !existsSync(join(repoPath, '.git'))) {
     process.stderr.write(`bugserve: ${repoPath} is not a git repository\n`);
     return 2;
@@ -45,7 +45,10 @@ export async function run(parsed: Parsed): Promise<number> {
   const store = openGitStore(gitDir, backend);
   let repo;
   try {
-    repo = await loadRepository(store);
+    // A server's index (read, never written here) saves compiling unchanged
+    // bugs; any trouble with it, or --no-index, means a from-scratch compile.
+    const indexFile = noIndex ? undefined : existingIndexFileOf(gitDir);
+    repo = indexFile ? await readRepository(store, indexFile).catch(() => loadRepository(store)) : await loadRepository(store);
   } finally {
     await store.close();
   }

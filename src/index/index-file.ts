@@ -4,8 +4,8 @@
 // (foreign, older, corrupt: then it is thrown away and rebuilt from the refs,
 // which are the truth; the index is only ever a copy of what they say).
 
-import { mkdirSync, rmSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import Database from 'better-sqlite3';
 
 export type IndexDb = Database.Database;
@@ -38,6 +38,26 @@ CREATE VIRTUAL TABLE bug_text USING fts5(text, tokenize = 'trigram case_sensitiv
 /** The file of repository `name` ("group/app") under the cache folder. */
 export function indexFileFor(cacheDir: string, name: string): string {
   return join(cacheDir, `${name}.sqlite`);
+}
+
+/**
+ * The index of a bare repository at DATA/repos/<name>.git, when the server
+ * has written one (DATA/cache/<name>.sqlite); undefined otherwise.
+ */
+export function existingIndexFileOf(gitDir: string): string | undefined {
+  let real: string;
+  try {
+    real = realpathSync(gitDir);
+  } catch {
+    return undefined;
+  }
+  for (let dir = dirname(real); dir !== dirname(dir); dir = dirname(dir)) {
+    if (basename(dir) !== 'repos') continue;
+    const name = relative(dir, real).split(sep).join('/').replace(/\.git$/, '');
+    const file = indexFileFor(join(dirname(dir), 'cache'), name);
+    return existsSync(file) ? file : undefined;
+  }
+  return undefined;
 }
 
 /** A file that is not a usable index of ours; it gets discarded. */

@@ -12,7 +12,7 @@
 
 import { RepoIndex, type RepoView } from '../cache/repo-index.js';
 import type { GitStore } from '../git/store.js';
-import { BUGS_PREFIX, IDENTITIES_PREFIX, loadRepository, type LoadedRepository } from '../gitbug/load.js';
+import { BUGS_PREFIX, IDENTITIES_PREFIX, loadRepository, type LoadedRepository, type LoadOptions } from '../gitbug/load.js';
 import { bugText } from '../gitbug/query-match.js';
 import type { CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
 import {
@@ -21,6 +21,7 @@ import {
   isCorruption,
   isWriteFailure,
   openIndexFile,
+  openIndexFileReadOnly,
   type IndexDb,
 } from './index-file.js';
 import { IndexedRepo, toRow, type BugRow } from './indexed-repo.js';
@@ -97,11 +98,24 @@ async function refresh(db: IndexDb, store: GitStore): Promise<Omit<OpenedReposit
   for (const r of db.prepare('SELECT id, head, identity FROM identities').iterate() as IterableIterator<{ id: string; head: string; identity: string }>) {
     oldIdentities.set(r.id, { head: r.head, identity: r.identity });
   }
+  const loaded = await loadRepository(store, diffPlan(bugRefs, identityRefs, oldBugs, oldIdentities));
+
+  const kind: BuildKind = oldBugs.size === 0 && oldIdentities.size === 0 ? 'full' : 'incremental';
+  write(db, loaded, oldBugs, oldIdentities, new Set([...bugRefs.keys()].map((ref) => ref.slice(BUGS_PREFIX.length))));
+  return { view: readView(db, loaded.identities), kind, refreshed: loaded.bugs.length + loaded.damaged.length };
+}
+
+/** What to compile again, given what the index holds: see the top of this file. */
+function diffPlan(
+  bugRefs: Map<string, string>,
+  identityRefs: Map<string, string>,
+  oldBugs: Map<string, Omit<Old, 'n'>>,
+  oldIdentities: Map<string, { head: string; identity: string }>,
+): LoadOptions {
   const identityHeads = new Map([...identityRefs].map(([ref, head]) => [ref.slice(IDENTITIES_PREFIX.length), head]));
   const changedIdentities = new Set<string>();
   for (const [id, old] of oldIdentities) if (identityHeads.get(id) !== old.head) changedIdentities.add(id);
-
-  const loaded = await loadRepository(store, {
+  return {
     refs: { bugs: bugRefs, identities: identityRefs },
     reuseIdentity: (id, head) => {
       const old = oldIdentities.get(id);
@@ -111,11 +125,44 @@ async function refresh(db: IndexDb, store: GitStore): Promise<Omit<OpenedReposit
       const old = oldBugs.get(id);
       return !old || old.head !== head || old.damaged || old.uses.some((u) => changedIdentities.has(u));
     },
-  });
+  };
+}
 
-  const kind: BuildKind = oldBugs.size === 0 && oldIdentities.size === 0 ? 'full' : 'incremental';
-  write(db, loaded, oldBugs, oldIdentities, new Set([...bugRefs.keys()].map((ref) => ref.slice(BUGS_PREFIX.length))));
-  return { view: readView(db, loaded.identities), kind, refreshed: loaded.bugs.length + loaded.damaged.length };
+/**
+ * The whole repository as of now, from an index another process writes
+ * (`bugserve bugs` beside a running server): the index is read in one read
+ * transaction (a consistent snapshot under WAL), never written; what it lacks
+ * or holds stale is compiled here, in memory.
+ */
+export async function readRepository(store: GitStore, file: string): Promise<LoadedRepository> {
+  const db = openIndexFileReadOnly(file);
+  try {
+    const [bugRefs, identityRefs] = await Promise.all([store.listRefs(BUGS_PREFIX), store.listRefs(IDENTITIES_PREFIX)]);
+    const snapshot = db.transaction(() => ({
+      bugs: db.prepare('SELECT id, head, uses, bug, damaged FROM bugs').all() as {
+        id: string;
+        head: string;
+        uses: string;
+        bug: string | null;
+        damaged: string | null;
+      }[],
+      identities: db.prepare('SELECT id, head, identity FROM identities').all() as { id: string; head: string; identity: string }[],
+    }))();
+    const oldBugs = new Map(snapshot.bugs.map((r) => [r.id, { head: r.head, uses: JSON.parse(r.uses) as string[], damaged: r.damaged !== null }]));
+    const oldIdentities = new Map(snapshot.identities.map((r) => [r.id, r]));
+    const plan = diffPlan(bugRefs, identityRefs, oldBugs, oldIdentities);
+    const fresh = await loadRepository(store, plan);
+    const compiled = new Set([...fresh.bugs.map((b) => b.id), ...fresh.damaged.map((d) => d.id)]);
+    const live = new Map([...bugRefs].map(([ref, head]) => [ref.slice(BUGS_PREFIX.length), head]));
+    for (const r of snapshot.bugs) {
+      if (compiled.has(r.id) || live.get(r.id) !== r.head || r.bug === null) continue;
+      fresh.bugs.push(JSON.parse(r.bug) as CompiledBug);
+    }
+    fresh.bugs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return fresh;
+  } finally {
+    db.close();
+  }
 }
 
 /** Brings the index to the refs' state in one transaction: a crash leaves the old state whole. */

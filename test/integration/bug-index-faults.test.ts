@@ -1,0 +1,239 @@
+// The persisted index when things go wrong: nothing lost, nothing stale.
+// Bad files are discarded and rebuilt (logged once with their path), a disk
+// that takes no writes makes the worker serve from memory, a process killed
+// in the middle of writing leaves an index the next open reads correctly,
+// and through the manager: a warm repository is refreshed ahead after a push,
+// builds are labelled full or incremental, and bugs are counted.
+
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GitBugCacheManager } from '../../src/cache/manager.js';
+import { RepoIndex, type RepoView } from '../../src/cache/repo-index.js';
+import { generate } from '../../src/gen/generate.js';
+import { openGitStore } from '../../src/git/open.js';
+import { loadRepository } from '../../src/gitbug/load.js';
+import { indexFileFor } from '../../src/index/index-file.js';
+import { openRepository, type OpenedRepository } from '../../src/index/open.js';
+import { git, ops, tempDir, updateRef, writeBug, writePack } from '../helpers/git-bug-writer.js';
+
+const tmp = tempDir('bugserve-index-faults-');
+const repo = join(tmp.path, 'repos', 'r.git');
+const big = join(tmp.path, 'repos', 'big.git');
+const mounts: string[] = [];
+const dbs: OpenedRepository[] = [];
+
+beforeAll(async () => {
+  await generate({ path: repo, bugs: 30, identities: 4, comments: 3, seed: 3 });
+  await generate({ path: big, bugs: 600, identities: 10, comments: 6, seed: 4 });
+}, 120_000);
+
+afterAll(() => {
+  for (const d of dbs) d.db?.close();
+  for (const m of mounts) execFileSync('umount', ['-l', m]);
+  tmp.remove();
+});
+
+async function open(path: string, file: string): Promise<OpenedRepository> {
+  const store = openGitStore(path);
+  try {
+    const o = await openRepository(store, file);
+    dbs.push(o);
+    return o;
+  } finally {
+    await store.close();
+  }
+}
+
+async function truth(path: string): Promise<RepoIndex> {
+  const store = openGitStore(path);
+  try {
+    return new RepoIndex(await loadRepository(store));
+  } finally {
+    await store.close();
+  }
+}
+
+/** What a visitor sees: every bug page and a few lists, free text included. */
+function seen(view: RepoView, ids: string[]): string {
+  return JSON.stringify({
+    bugs: ids.map((id) => view.bug(id)),
+    lists: ['', 'status:closed', '"the"', 'ab', 'sort:edit-asc'].map((q) => view.list({ q, page: 1, perPage: 500 })),
+  });
+}
+
+function bugIds(path: string): string[] {
+  return git(path, ['for-each-ref', '--format=%(refname:lstrip=2)', 'refs/bugs/']).split('\n').filter(Boolean);
+}
+
+async function expectCorrect(path: string, o: OpenedRepository): Promise<void> {
+  const ids = bugIds(path);
+  expect(seen(o.view, ids)).toBe(seen(await truth(path), ids));
+}
+
+/** A tmpfs of `size`, read-only or not: a real full or read-only disk for the index. */
+function mountTmpfs(dir: string, options: string): void {
+  mkdirSync(dir, { recursive: true });
+  execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
+  mounts.push(dir);
+}
+
+describe('a bad index file is discarded and rebuilt, and said so once with its path', () => {
+  const cases: [string, (file: string) => void][] = [
+    ['garbage bytes', (file) => writeFileSync(file, Buffer.alloc(64 * 1024, 0x5a))],
+    ['a truncated file', (file) => truncateSync(file, Math.floor(statSync(file).size / 3))],
+    [
+      'a foreign SQLite database',
+      (file) => {
+        const db = new Database(file);
+        db.exec("DROP TABLE IF EXISTS meta; CREATE TABLE meta (key TEXT, value TEXT); INSERT INTO meta VALUES ('format', 'someone else')");
+        db.close();
+      },
+    ],
+    [
+      'an older schema',
+      (file) => {
+        const db = new Database(file);
+        db.exec("UPDATE meta SET value = '0' WHERE key = 'schema'");
+        db.close();
+      },
+    ],
+  ];
+  for (const [name, spoil] of cases) {
+    it(name, async () => {
+      const file = join(tmp.path, 'cache', `${name.replaceAll(' ', '-')}.sqlite`);
+      const first = await open(repo, file);
+      expect(first.kind).toBe('full');
+      first.db?.close();
+      spoil(file);
+      const again = await open(repo, file);
+      expect(again.notices).toHaveLength(1);
+      expect(again.notices[0]).toContain(file);
+      expect(again.notices[0]).toContain('discarded');
+      expect(again.kind).toBe('full');
+      await expectCorrect(repo, again);
+      again.db?.close();
+      // The rebuilt file is sound: the next open is incremental and quiet.
+      const third = await open(repo, file);
+      expect(third.notices).toEqual([]);
+      expect(third.kind).toBe('incremental');
+      expect(third.refreshed).toBe(third.view.damaged.length);
+    }, 60_000);
+  }
+});
+
+describe('a disk that takes no writes: served from memory, said once', () => {
+  it('a full disk', async () => {
+    const dir = join(tmp.path, 'full');
+    mountTmpfs(dir, 'size=48k');
+    const file = join(dir, 'r.sqlite');
+    const o = await open(repo, file);
+    expect(o.notices).toHaveLength(1);
+    expect(o.notices[0]).toContain(file);
+    expect(o.notices[0]).toContain('serving from memory');
+    await expectCorrect(repo, o);
+  });
+
+  it('a read-only cache folder', async () => {
+    const dir = join(tmp.path, 'readonly');
+    mountTmpfs(dir, 'size=1m,ro');
+    const file = join(dir, 'r.sqlite');
+    const o = await open(repo, file);
+    expect(o.notices).toHaveLength(1);
+    expect(o.notices[0]).toContain('serving from memory');
+    await expectCorrect(repo, o);
+  });
+});
+
+describe('kill -9 while the index is being written', () => {
+  it('leaves an index that the next open reads correctly', async () => {
+    const file = join(tmp.path, 'cache', 'killed.sqlite');
+    const moduleUrl = (p: string) => pathToFileURL(resolve('dist', p)).href;
+    const script = `
+      const { openGitStore } = await import(${JSON.stringify(moduleUrl('src/git/open.js'))});
+      const { openRepository } = await import(${JSON.stringify(moduleUrl('src/index/open.js'))});
+      const store = openGitStore(process.argv[1]);
+      await openRepository(store, process.argv[2]);
+      await store.close();
+      process.stdout.write('done');`;
+    const run = (killAfterMs: number) =>
+      new Promise<boolean>((done) => {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script, big, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+        const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+        child.on('close', () => {
+          clearTimeout(timer);
+          done(out === 'done');
+        });
+      });
+    // Kill later and later (bounded), changing the bugs between runs, until one run completes.
+    let kills = 0;
+    const author = git(big, ['for-each-ref', '--count=1', '--format=%(refname:lstrip=2)', 'refs/identities/']);
+    for (let ms = 150; ms < 20_000 && !(await run(ms)); ms = Math.round(ms * 1.4)) {
+      kills++;
+      writeBug(big, author, [[ops.create(`after kill ${kills}`, 'body')]]);
+      const again = await open(big, file);
+      expect(again.notices).toEqual([]);
+      await expectCorrect(big, again);
+      again.db?.close();
+    }
+    expect(kills).toBeGreaterThan(0);
+    const last = await open(big, file);
+    await expectCorrect(big, last);
+  }, 240_000);
+});
+
+describe('through the manager', () => {
+  it('refreshes a warm repository ahead of the next visitor, incrementally, and counts it', async () => {
+    const reposDir = join(tmp.path, 'repos');
+    const indexDir = join(tmp.path, 'cache');
+    const logged: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => logged.push(line) });
+    const m = new GitBugCacheManager({ reposDir, indexDir, registry: new Registry(), logger });
+    try {
+      const before = await m.call('r', { kind: 'list', q: '', page: 1, perPage: 100 });
+      const bug = before.bugs[0];
+      const head = git(repo, ['rev-parse', `refs/bugs/${bug.id}`]);
+      const clock = Number(/edit-clock-(\d+)/.exec(git(repo, ['ls-tree', '--name-only', head]))![1]);
+      updateRef(repo, `refs/bugs/${bug.id}`, writePack(repo, { author: bug.author.id, ops: [ops.comment('pushed')], editClock: clock + 1, parents: [head] }));
+      // What the hook does after a push.
+      m.invalidateCache('r', 'hook');
+      // The replacement is already starting: no request needed.
+      expect(m.warmRepositories()).toEqual(['r']);
+      const page = await m.call('r', { kind: 'bug', prefix: bug.id });
+      expect(page.comments.at(-1)?.message).toBe('pushed');
+      const metrics = await m.registry.getMetricsAsJSON();
+      const builds = metrics.find((x) => x.name === 'bugserve_cache_build_seconds')!.values as { labels: Record<string, string>; metricName?: string; value: number }[];
+      const count = (kind: string) => builds.find((v) => v.metricName === 'bugserve_cache_build_seconds_count' && v.labels.kind === kind)?.value;
+      expect(count('full')).toBe(1);
+      expect(count('incremental')).toBe(1);
+      const refreshed = metrics.find((x) => x.name === 'bugserve_cache_refreshed_bugs_total')!.values[0].value;
+      expect(refreshed).toBe(30 + 1);
+      const bytes = metrics.find((x) => x.name === 'bugserve_cache_index_bytes')!.values[0].value;
+      expect(bytes).toBeGreaterThan(0);
+      expect(readFileSync(indexFileFor(indexDir, 'r')).subarray(0, 15).toString()).toBe('SQLite format 3');
+      expect(logged.some((l) => l.includes('"kind":"incremental"'))).toBe(true);
+
+      // `bugserve bugs` beside the server reads its index (never writes it) and
+      // sees what --no-index sees, the newest push included.
+      const comment = (ops.comment('after the build'));
+      const head2 = git(repo, ['rev-parse', `refs/bugs/${bug.id}`]);
+      updateRef(repo, `refs/bugs/${bug.id}`, writePack(repo, { author: bug.author.id, ops: [comment], editClock: clock + 2, parents: [head2] }));
+      const cli = (...args: string[]) => execFileSync(process.execPath, ['dist/src/cli.js', 'bugs', repo, '--json', ...args], { encoding: 'utf8' });
+      const mtime = statSync(indexFileFor(indexDir, 'r')).mtimeMs;
+      const withIndex = cli();
+      expect(withIndex).toBe(cli('--no-index'));
+      expect(withIndex).toContain('after the build');
+      expect(withIndex.trim().split('\n')).toHaveLength(30);
+      expect(statSync(indexFileFor(indexDir, 'r')).mtimeMs).toBe(mtime);
+    } finally {
+      await m.close();
+    }
+  }, 60_000);
+});
