@@ -1,5 +1,6 @@
-// `bugserve bugs`: compiles a repository's bugs without a server (using, read-only,
-// the server's index of it when there is one).
+// `bugserve bugs REPO_PATH [--json] [--query Q] [--no-index]`: compiles a repository's bugs
+// without a server, reading (never writing) the server's index of it when there is
+// one. Damaged bugs go to stderr with their reason, exit status 1.
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
