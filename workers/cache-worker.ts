@@ -59,6 +59,7 @@ const handlers: Handlers = {
   list: async (req) => (await built()).index.list(req),
   bug: async (req) => (await built()).index.bug(req.prefix),
   identity: async (req) => (await built()).index.identity(req.prefix),
+  resolve: async (req) => (await built()).index.resolve(req.what, req.prefix),
   fault: async (req) => {
     if (!config.allowFaults) throw new Error('fault injection is disabled');
     const b = await built();

@@ -7,7 +7,7 @@ import { renderMarkdown } from '../src/render/markdown.js';
 import type { RenderHandlers, RenderRequest } from '../src/render/protocol.js';
 
 const handlers: RenderHandlers = {
-  markdown: (req) => req.texts.map(renderMarkdown),
+  markdown: (req) => req.texts.map((text) => renderMarkdown(text, { links: req.links })),
   highlight: (req) => highlight(req.text, req.filename, req.language),
 };
 

@@ -14,8 +14,10 @@ import { DEFAULT_BACKEND } from '../git/open.js';
 import { isRacy, refStamp, unracy } from '../git/ref-stamp.js';
 import { repoDir } from '../git/repo-path.js';
 import { indexFileFor } from '../index/index-file.js';
+import { isId } from '../gitbug/id.js';
 import { createCacheMetrics, type CacheMetrics, type InvalidationReason } from './metrics.js';
 import type { CacheStats, GitBackendName, ReplyOf, RequestKind, RequestOf, WorkerConfig, WorkerResult } from './protocol.js';
+import { DEFAULT_REPLY_CACHE_BYTES, ReplyCache } from './reply-cache.js';
 import { workerFile } from '../worker-file.js';
 
 export type CacheMode = 'warm' | 'per-request';
@@ -38,6 +40,12 @@ export interface CacheOptions {
   allowFaults?: boolean;
   /** keep each entry's replies for repeated requests (off: every call asks the worker) */
   replyCache?: boolean;
+  /** bytes the kept replies of all repositories may take together */
+  replyCacheBytes?: number;
+  /** repositories that may wait for a worker while maxWorkers are busy; beyond, 503 */
+  openQueue?: number;
+  /** how long a repository waits for a worker before its requests get a 503 */
+  openWaitMs?: number;
   logger?: Logger;
   registry?: Registry;
 }
@@ -48,10 +56,14 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_MAX_WORKERS = 16;
 export const DEFAULT_WORKER_HEAP_MB = 1024;
 export const DEFAULT_BUILD_TIMEOUT_MS = 5 * 60_000;
-/** Requests whose answer depends only on the entry's data (not stats or faults). */
-const MEMOIZED: ReadonlySet<RequestKind> = new Set(['list', 'bug', 'identity']);
-/** Replies kept per entry: the popular pages of a repository, not every query ever typed. */
-const MAX_REPLIES = 256;
+export const DEFAULT_OPEN_QUEUE = 64;
+export const DEFAULT_OPEN_WAIT_MS = 30_000;
+/**
+ * A worker used this recently is not evicted to make room: under a flood of
+ * first requests to many repositories, the ones in use keep their workers and
+ * the flood waits for the rest (LRU alone would hand every slot to the flood).
+ */
+const EVICTION_GRACE_MS = 1_000;
 // A stamp is racy for 25 ms after a write (2 s on whole-second filesystems).
 const RACY_WAIT_MS = 10;
 const RACY_WAIT_MAX_MS = 2_500;
@@ -59,9 +71,15 @@ const RACY_WAIT_MAX_MS = 2_500;
 
 type Ending = 'invalidated' | 'evicted' | 'idle' | 'failed' | 'broken' | 'closed';
 
+let generations = 0;
+
 /** One repository's worker and its bookkeeping. */
 class Entry {
+  /** names this entry's data in the reply cache; a new build is a new generation */
+  readonly generation = ++generations;
   inFlight = 0;
+  /** when the last call left (performance.now()) */
+  lastUsed = 0;
   built = false;
   /** the build has started on `stamp` (see settleStamp) */
   settled = false;
@@ -70,11 +88,6 @@ class Entry {
   ending: Ending | undefined;
   /** why the worker was failed on purpose (a build timeout) */
   failure: string | undefined;
-  /**
-   * Replies already given, by request. An entry's data never changes (a change
-   * makes a new entry), so a repeated page costs no trip to the worker.
-   */
-  readonly replies = new Map<string, Promise<unknown>>();
   destroyed = false;
   ready!: Promise<CacheStats>;
 
@@ -87,14 +100,30 @@ class Entry {
   ) {}
 }
 
+/** Requests for repositories that wait for a worker thread (insertion order is the queue). */
+interface Waiter {
+  open(): Entry;
+  /** calls waiting for this open; each enters the entry when it opens */
+  callers: number;
+  promise: Promise<Entry>;
+  resolve(entry: Entry): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
 export class GitBugCacheManager {
   private readonly entries = new Map<string, Entry>();
+  private readonly waiting = new Map<string, Waiter>();
+  private onceCount = 0;
+  /** retries makeRoom when recently used workers are all that could make room */
+  private roomTimer: NodeJS.Timeout | undefined;
+  private readonly replies: ReplyCache | undefined;
   /** every entry with a live pool, current or draining */
   private readonly live = new Set<Entry>();
   private readonly destroying = new Set<Promise<void>>();
   private inFlight = 0;
   private closing = false;
-  private readonly opts: Required<Omit<CacheOptions, 'logger' | 'registry' | 'indexDir'>> & { indexDir?: string };
+  private readonly opts: Required<Omit<CacheOptions, 'logger' | 'registry' | 'indexDir' | 'replyCacheBytes'>> & { indexDir?: string };
   private readonly log: Logger;
   readonly registry: Registry;
   private readonly metrics: CacheMetrics;
@@ -112,7 +141,10 @@ export class GitBugCacheManager {
       allowFaults: options.allowFaults ?? false,
       replyCache: options.replyCache ?? true,
       indexDir: options.indexDir,
+      openQueue: options.openQueue ?? DEFAULT_OPEN_QUEUE,
+      openWaitMs: options.openWaitMs ?? DEFAULT_OPEN_WAIT_MS,
     };
+    this.replies = this.opts.replyCache ? new ReplyCache(options.replyCacheBytes ?? DEFAULT_REPLY_CACHE_BYTES) : undefined;
     this.log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'cache' });
     this.registry = options.registry ?? new Registry();
     this.metrics = createCacheMetrics(this.registry, options.indexDir);
@@ -130,21 +162,24 @@ export class GitBugCacheManager {
     // the call waits: the call stays with it (requests that start after that
     // push get a new entry). Moving calls to each newer build instead would
     // starve them whenever pushes come faster than a build.
-    const entry = this.getOrOpen(repo, path);
-    this.enter(entry);
+    const opened = this.getOrOpen(repo, path);
+    const entry = opened instanceof Entry ? opened : await opened;
     try {
       await entry.ready;
-      if (!this.opts.replyCache || !MEMOIZED.has(req.kind)) return await this.run(entry, req);
-      const key = JSON.stringify(req);
-      let reply = entry.replies.get(key) as Promise<ReplyOf<K>> | undefined;
-      if (!reply) {
-        reply = this.run(entry, req);
-        entry.replies.set(key, reply);
-        // Errors are not kept: a worker failure must not be answered again from here.
-        reply.catch(() => entry.replies.delete(key));
-        if (entry.replies.size > MAX_REPLIES) entry.replies.delete(entry.replies.keys().next().value!);
+      const replies = this.replies;
+      if (!replies || !ReplyCache.memoizable(req.kind)) return await this.run(entry, req);
+      let keyed: RequestOf<K> = req;
+      if (req.kind === 'bug' || req.kind === 'identity') {
+        // Kept under the full id, however the prefix was typed: one copy per bug.
+        const prefix = (req as RequestOf<'bug' | 'identity'>).prefix.toLowerCase();
+        const id = isId(prefix)
+          ? prefix
+          : await replies.get(entry.generation, { kind: 'resolve', what: req.kind, prefix }, () =>
+              this.run(entry, { kind: 'resolve', what: req.kind as 'bug' | 'identity', prefix }),
+            );
+        keyed = { ...req, prefix: id };
       }
-      return await reply;
+      return await replies.get(entry.generation, keyed, () => this.run(entry, keyed));
     } finally {
       this.leave(entry);
     }
@@ -158,10 +193,12 @@ export class GitBugCacheManager {
   }
 
   /**
-   * The warm worker for a repository, or a new one. Sync on purpose: two
-   * requests arriving together see the same entry and wait for one build.
+   * The warm worker for a repository, or a new one, entered for one call (the
+   * caller leaves it). Sync when it can be: two requests arriving together see
+   * the same entry and wait for one build. At maxWorkers threads a new
+   * repository waits for one to go idle (a bounded queue, then 503).
    */
-  getOrOpen(repo: string, path = this.pathOf(repo)): Entry {
+  private getOrOpen(repo: string, path: string): Entry | Promise<Entry> {
     if (this.closing) throw new UnavailableError('the server is shutting down');
     const entry = this.entries.get(repo);
     if (entry) {
@@ -179,10 +216,69 @@ export class GitBugCacheManager {
         // Map order is the LRU order for eviction.
         this.entries.delete(repo);
         this.entries.set(repo, entry);
+        this.enter(entry);
         return entry;
       }
     }
-    return this.open(repo, path);
+    return this.admit(repo, () => this.open(repo, path));
+  }
+
+  /**
+   * Runs `open` now if a worker thread may start, else queues it until one
+   * has stopped. Threads alive (draining ones included) never exceed
+   * maxWorkers; the returned entry is entered once for each caller.
+   */
+  private admit(key: string, open: () => Entry): Entry | Promise<Entry> {
+    const queued = this.waiting.get(key);
+    if (queued) {
+      queued.callers++;
+      return queued.promise;
+    }
+    if (this.waiting.size === 0) {
+      this.makeRoom(1);
+      if (this.live.size < this.opts.maxWorkers) {
+        const entry = open();
+        this.enter(entry);
+        return entry;
+      }
+    }
+    if (this.waiting.size >= this.opts.openQueue) {
+      throw new UnavailableError('too many repositories are being opened at once; try again');
+    }
+    let resolve!: (e: Entry) => void;
+    let reject!: (err: Error) => void;
+    const promise = new Promise<Entry>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const timer = setTimeout(() => {
+      if (this.waiting.get(key) !== waiter) return;
+      this.waiting.delete(key);
+      reject(new UnavailableError('every cache worker is busy; try again'));
+    }, this.opts.openWaitMs);
+    timer.unref();
+    const waiter: Waiter = { open, callers: 1, promise, resolve, reject, timer };
+    this.waiting.set(key, waiter);
+    this.makeRoom(this.waiting.size);
+    return promise;
+  }
+
+  /** Starts queued opens while threads are free (called whenever one stops). */
+  private wake(): void {
+    for (const [key, w] of this.waiting) {
+      if (this.live.size >= this.opts.maxWorkers) return;
+      this.waiting.delete(key);
+      clearTimeout(w.timer);
+      let entry: Entry;
+      try {
+        entry = w.open();
+      } catch (err) {
+        w.reject(err as Error);
+        continue;
+      }
+      for (let i = 0; i < w.callers; i++) this.enter(entry);
+      w.resolve(entry);
+    }
   }
 
   /** Throws the repository's cache away; the next request builds a new one. */
@@ -196,7 +292,10 @@ export class GitBugCacheManager {
     // only what changed), so a visitor a moment later finds it warm.
     if (entry.built && this.opts.indexDir && this.opts.mode === 'warm' && !this.closing) {
       try {
-        this.getOrOpen(repo, entry.path);
+        // getOrOpen enters the entry for a call; refreshing makes none.
+        const opened = this.getOrOpen(repo, entry.path);
+        if (opened instanceof Entry) this.leave(opened);
+        else opened.then((e) => this.leave(e), () => undefined);
       } catch (err) {
         this.log.warn({ repo, err: (err as Error).message }, 'refresh ahead failed');
       }
@@ -211,6 +310,12 @@ export class GitBugCacheManager {
       return;
     }
     this.closing = true;
+    clearTimeout(this.roomTimer);
+    for (const [key, w] of this.waiting) {
+      this.waiting.delete(key);
+      clearTimeout(w.timer);
+      w.reject(new UnavailableError('the server is shutting down'));
+    }
     const deadline = Date.now() + this.opts.closeTimeoutMs;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     if (this.inFlight > 0) this.log.warn({ inFlight: this.inFlight }, 'closing with calls still in flight');
@@ -323,17 +428,35 @@ export class GitBugCacheManager {
   }
 
   /**
-   * At the bound, closes least recently used idle workers. Busy ones are never
-   * taken from under their calls: while every worker is busy the pool may run
-   * over the bound, and shrinks back as soon as one goes idle.
+   * Closes least recently used idle workers until `reserve` more fit under the
+   * bound. Busy ones are never taken from under their calls: opens wait for
+   * them instead (admit).
    */
   private makeRoom(reserve: number): void {
+    let staying = 0;
+    for (const e of this.live) if (!e.destroyed) staying++;
+    const now = performance.now();
+    let retryIn = Infinity;
     for (const e of [...this.entries.values()]) {
-      if (this.entries.size + reserve <= this.opts.maxWorkers) return;
+      if (staying + reserve <= this.opts.maxWorkers) return;
       if (e.inFlight > 0) continue;
+      // Recently used: evictable once its grace has passed (if someone still waits then).
+      const grace = e.lastUsed + EVICTION_GRACE_MS - now;
+      if (grace > 0) {
+        retryIn = Math.min(retryIn, grace);
+        continue;
+      }
+      staying--;
       this.metrics.evictions.inc();
       this.log.info({ repo: e.name }, 'cache evicted');
       this.retire(e, 'evicted');
+    }
+    if (retryIn !== Infinity && !this.roomTimer) {
+      this.roomTimer = setTimeout(() => {
+        this.roomTimer = undefined;
+        if (this.waiting.size > 0 && !this.closing) this.makeRoom(this.waiting.size);
+      }, Math.ceil(retryIn) + 1);
+      this.roomTimer.unref();
     }
   }
 
@@ -350,10 +473,11 @@ export class GitBugCacheManager {
     entry.inFlight--;
     this.inFlight--;
     if (entry.inFlight > 0) return;
+    entry.lastUsed = performance.now();
     if (entry.ending) this.destroy(entry);
     else {
       this.armIdleTimer(entry);
-      if (this.entries.size > this.opts.maxWorkers) this.makeRoom(0);
+      if (this.waiting.size > 0) this.makeRoom(this.waiting.size);
     }
   }
 
@@ -377,6 +501,7 @@ export class GitBugCacheManager {
     if (entry.ending) return;
     entry.ending = ending;
     if (this.entries.get(entry.name) === entry) this.entries.delete(entry.name);
+    this.replies?.forget(entry.generation);
     if (entry.idleTimer) clearTimeout(entry.idleTimer);
     entry.idleTimer = undefined;
     if (ending === 'failed' || ending === 'broken' || entry.inFlight === 0) this.destroy(entry);
@@ -392,6 +517,7 @@ export class GitBugCacheManager {
         this.live.delete(entry);
         this.destroying.delete(done);
         this.metrics.workers.set(this.live.size);
+        this.wake();
       });
     this.destroying.add(done);
   }
@@ -422,13 +548,21 @@ export class GitBugCacheManager {
     return new WorkerFailedError(entry.name, reason);
   }
 
+  // ---- Benchmark only: the per-request mode -------------------------------
+  // Not part of the warm cache's lifecycle above: no map entry, no reply
+  // cache, no idle timer. It shares only the thread bound and shutdown.
+
   /** The naive design, for benchmarks: build, answer, discard. */
   private async callOnce<K extends RequestKind>(repo: string, path: string, req: RequestOf<K>): Promise<ReplyOf<K>> {
-    const entry = new Entry(repo, path, this.spawn(repo, path), '');
-    this.live.add(entry);
-    this.metrics.workers.set(this.live.size);
-    this.metrics.opens.inc();
-    this.enter(entry);
+    const start = (): Entry => {
+      const e = new Entry(repo, path, this.spawn(repo, path), '');
+      this.live.add(e);
+      this.metrics.workers.set(this.live.size);
+      this.metrics.opens.inc();
+      return e;
+    };
+    const admitted = this.admit(`\0once:${++this.onceCount}`, start);
+    const entry = admitted instanceof Entry ? admitted : await admitted;
     const run = <R extends RequestKind>(r: RequestOf<R>): Promise<WorkerResult<R>> =>
       entry.pool.run(r).catch((err: unknown) => {
         throw this.threadFailure(entry, err);

@@ -35,6 +35,13 @@ export interface IdentityRequest {
   prefix: string;
 }
 
+/** The full id a bug or identity prefix names (any letter case); a cheap step before a cached `bug`. */
+export interface ResolveRequest {
+  kind: 'resolve';
+  what: 'bug' | 'identity';
+  prefix: string;
+}
+
 export interface StatsRequest {
   kind: 'stats';
 }
@@ -54,7 +61,7 @@ export interface FaultRequest {
   ms?: number;
 }
 
-export type WorkerRequest = ListRequest | BugRequest | IdentityRequest | StatsRequest | OpenRequest | FaultRequest;
+export type WorkerRequest = ListRequest | BugRequest | IdentityRequest | ResolveRequest | StatsRequest | OpenRequest | FaultRequest;
 export type RequestKind = WorkerRequest['kind'];
 export type RequestOf<K extends RequestKind> = Extract<WorkerRequest, { kind: K }>;
 
@@ -91,6 +98,7 @@ export interface Replies {
   list: ListReply;
   bug: Bug;
   identity: Identity;
+  resolve: string;
   stats: CacheStats;
   open: CacheStats;
   fault: CacheStats;

@@ -18,6 +18,8 @@ export interface RepoView {
   list(req: Omit<ListRequest, 'kind'>): ListReply;
   bug(prefix: string): Bug;
   identity(prefix: string): Identity;
+  /** The full id `prefix` names (a damaged bug's too). */
+  resolve(what: 'bug' | 'identity', prefix: string): string;
 }
 
 export class RepoIndex implements RepoView {
@@ -72,6 +74,11 @@ export class RepoIndex implements RepoView {
         : new DamagedDataError(id, damaged.reason);
     }
     return publicBug(this.bugsById.get(id)!);
+  }
+
+  /** The full id `prefix` names; a damaged bug's too (asking for it then says why it cannot be read). */
+  resolve(what: 'bug' | 'identity', prefix: string): string {
+    return resolvePrefix(what === 'bug' ? this.bugIds : this.identityIds, prefix, what);
   }
 
   identity(prefix: string): Identity {

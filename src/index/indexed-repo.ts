@@ -111,6 +111,10 @@ export class IndexedRepo implements RepoView {
     return this.identities.get(resolvePrefix(this.identityIds, prefix, 'identity'))!;
   }
 
+  resolve(what: 'bug' | 'identity', prefix: string): string {
+    return resolvePrefix(what === 'bug' ? this.bugIds : this.identityIds, prefix, what);
+  }
+
   private compiled(id: string): CompiledBug {
     let bug = this.parsed.get(id);
     if (bug) {

@@ -3,8 +3,9 @@
 // http(s), relative or inline raster data, and every link is marked nofollow.
 
 import MarkdownIt from 'markdown-it';
+import { refLinks, type RenderEnv } from './links.js';
 
-const md = new MarkdownIt({ html: false, linkify: true, typographer: false });
+const md = new MarkdownIt({ html: false, linkify: true, typographer: false }).use(refLinks);
 
 const SAFE_LINK = /^(https?:|mailto:)/i;
 const SAFE_IMAGE_DATA = /^data:image\/(gif|png|jpeg|webp);/i;
@@ -40,7 +41,8 @@ md.renderer.rules.image = (tokens, idx, options, env, self) => {
 const MAX_MARKDOWN_CHARS = 200_000;
 
 /** HTML from Markdown. Pure and synchronous: the web layer calls it through the render pool. */
-export function renderMarkdown(text: string): string {
+export function renderMarkdown(text: string, env: RenderEnv = {}): string {
   const src = text.length > MAX_MARKDOWN_CHARS ? text.slice(0, MAX_MARKDOWN_CHARS) + '\n\n…' : text;
-  return md.render(src);
+  // markdown-it writes into env (references): a copy per render.
+  return md.render(src, { ...env });
 }

@@ -3,11 +3,14 @@
 // cost a repository's content decides, so they never run on the main thread.
 
 import type { Highlighted } from './highlight.js';
+import type { RefLinks } from './links.js';
 
 export interface MarkdownRequest {
   kind: 'markdown';
   /** rendered one by one; the reply has one HTML string per text */
   texts: string[];
+  /** bug ids and commit hashes in the texts link here (the repository's pages) */
+  links?: RefLinks;
 }
 
 export interface HighlightRequest {

@@ -3,6 +3,7 @@
 import type { GitBugCacheManager } from '../cache/manager.js';
 import type { ProcessLimit } from '../git/process-limit.js';
 import type { RenderPool } from '../render/pool.js';
+import type { RenderedMarkdown } from './rendered.js';
 
 /** The part of the cache manager the web layer uses. */
 export type BugCache = Pick<GitBugCacheManager, 'call'>;
@@ -10,6 +11,8 @@ export type BugCache = Pick<GitBugCacheManager, 'call'>;
 export interface WebContext {
   reposDir: string;
   cache: BugCache;
+  /** the Markdown of bug and repository pages: rendered in `render`, bounded per page, kept */
+  markdown: RenderedMarkdown;
   /** host:port used in clone URLs when the request's Host header is unusable */
   fallbackHost: string;
   /** the one bound on git processes started for web requests (code browsing reads) */

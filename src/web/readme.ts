@@ -2,9 +2,14 @@
 // Async child processes keep the main thread free; size and time are bounded.
 
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ByteLru } from '../cache/byte-lru.js';
 
 export interface Readme {
   name: string;
+  /** the blob's id: the same id is the same text */
+  blob: string;
   text: string;
   /** true for README.md / .markdown, rendered as Markdown; otherwise shown as plain text */
   markdown: boolean;
@@ -28,26 +33,67 @@ function git(gitDir: string, args: string[], maxBuffer: number): Promise<Buffer>
   });
 }
 
+/**
+ * The commit HEAD names, read from the ref files (a symbolic HEAD, then a
+ * loose ref or packed-refs); undefined when that is not plain (reftable, a
+ * broken ref): the caller then asks git.
+ */
+async function headCommit(gitDir: string): Promise<string | undefined> {
+  try {
+    const head = (await readFile(path.join(gitDir, 'HEAD'), 'utf8')).trim();
+    if (/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head)) return head;
+    const ref = /^ref: (refs\/heads\/[^\s]+)$/.exec(head)?.[1];
+    if (!ref || ref.split('/').includes('..')) return undefined;
+    const loose = await readFile(path.join(gitDir, ref), 'utf8').catch(() => undefined);
+    if (loose !== undefined) return /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(loose.trim()) ? loose.trim() : undefined;
+    const packed = await readFile(path.join(gitDir, 'packed-refs'), 'utf8').catch(() => '');
+    for (const line of packed.split('\n')) if (line.endsWith(' ' + ref)) return line.slice(0, line.indexOf(' '));
+    return undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// The README read at a commit, by repository: a repository page view then
+// costs a few file reads instead of two git processes.
+const kept = new ByteLru<{ commit: string; readme: Readme | undefined }>(16 * 1024 * 1024);
+
 /** The README at HEAD, or undefined when the repository is empty or has none. */
 export async function readReadme(gitDir: string): Promise<Readme | undefined> {
+  const commit = await headCommit(gitDir);
+  const hit = commit ? kept.get(gitDir) : undefined;
+  if (hit && hit.commit === commit) return hit.readme;
+  // Read at the commit seen, so what is kept matches its key even if HEAD moves meanwhile.
+  const readme = await readAt(gitDir, commit ?? 'HEAD');
+  if (commit) kept.set(gitDir, { commit, readme }, 2 * (gitDir.length + (readme?.text.length ?? 0)) + 256);
+  return readme;
+}
+
+async function readAt(gitDir: string, rev: string): Promise<Readme | undefined> {
   let listing: string;
   try {
-    listing = (await git(gitDir, ['ls-tree', '-z', '--name-only', 'HEAD'], 4 * 1024 * 1024)).toString('utf8');
+    listing = (await git(gitDir, ['ls-tree', '-z', rev], 4 * 1024 * 1024)).toString('utf8');
   } catch {
     return undefined; // no HEAD commit yet
   }
-  const files = listing.split('\0').filter(Boolean);
+  // "<mode> blob <id>\t<name>" each
+  const files = new Map<string, string>();
+  for (const line of listing.split('\0')) {
+    const m = /^\d+ blob ([0-9a-f]+)\t(.+)$/s.exec(line);
+    if (m) files.set(m[2], m[1]);
+  }
   let name: string | undefined;
   for (const wanted of NAMES) {
-    name = files.find((f) => f.toLowerCase() === wanted);
+    name = [...files.keys()].find((f) => f.toLowerCase() === wanted);
     if (name) break;
   }
   if (!name) return undefined;
+  const blobId = files.get(name)!;
   let blob: Buffer;
   let truncated = false;
   try {
-    // `HEAD:<name>` with a name taken from git's own listing of the tree.
-    blob = await git(gitDir, ['cat-file', 'blob', `HEAD:${name}`], MAX_README_BYTES + 1);
+    // The blob git's own listing of the tree names.
+    blob = await git(gitDir, ['cat-file', 'blob', blobId], MAX_README_BYTES + 1);
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stdout?: Buffer };
     if (e.code !== 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER' || !e.stdout) return undefined;
@@ -58,5 +104,5 @@ export async function readReadme(gitDir: string): Promise<Readme | undefined> {
     blob = blob.subarray(0, MAX_README_BYTES);
     truncated = true;
   }
-  return { name, text: blob.toString('utf8'), markdown: /\.(md|markdown)$/i.test(name), truncated };
+  return { name, blob: blobId, text: blob.toString('utf8'), markdown: /\.(md|markdown)$/i.test(name), truncated };
 }

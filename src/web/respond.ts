@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
-import { ByteLru } from './byte-lru.js';
+import { ByteLru } from '../cache/byte-lru.js';
 
 /**
  * No scripts at all; styles from the one stylesheet and inline style
@@ -68,6 +68,17 @@ function etagOf(body: Buffer): string {
   return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
 }
 
+// A body kept by its caller (a large bug's JSON or page) is hashed once.
+const etags = new WeakMap<Buffer, string>();
+function keptEtag(body: Buffer): string {
+  let etag = etags.get(body);
+  if (etag === undefined) {
+    etag = etagOf(body);
+    etags.set(body, etag);
+  }
+  return etag;
+}
+
 /** True when one of If-None-Match's tags names this ETag (weak comparison, as RFC 9110 asks). */
 export function matchesEtag(header: string | undefined, etag: string): boolean {
   if (!header) return false;
@@ -99,7 +110,7 @@ export async function send(
   res.setHeader('Vary', 'Accept-Encoding');
   let etag: string | undefined;
   if (status === 200) {
-    etag = etagOf(bytes);
+    etag = typeof body === 'string' ? etagOf(bytes) : keptEtag(body);
     res.setHeader('ETag', etag);
     if (matchesEtag(req?.headers['if-none-match'], etag)) {
       res.statusCode = 304;
@@ -124,20 +135,23 @@ export async function send(
   res.end(out);
 }
 
-export function sendHtml(res: ServerResponse, status: number, body: string): Promise<void> {
+/** `body` as a string, or already encoded (a page kept by the caller). */
+export function sendHtml(res: ServerResponse, status: number, body: string | Buffer): Promise<void> {
   return send(res, status, 'text/html; charset=utf-8', body);
 }
 
 // The cache hands out the same reply object for a repeated page
-// (GitBugCacheManager's per-entry replies): serialise each one once.
-const serialised = new WeakMap<object, string>();
+// (src/cache/reply-cache.ts): serialise and encode each one once (a large
+// bug's JSON costs the event loop tens of ms each time). Bounded by bytes.
+const SERIALISED_BYTES = 128 * 1024 * 1024;
+const serialised = new ByteLru<Buffer, object>(SERIALISED_BYTES);
 
-function toJson(value: unknown): string {
+function toJson(value: unknown): string | Buffer {
   if (typeof value !== 'object' || value === null) return JSON.stringify(value);
   let body = serialised.get(value);
   if (body === undefined) {
-    body = JSON.stringify(value);
-    serialised.set(value, body);
+    body = Buffer.from(JSON.stringify(value));
+    serialised.set(value, body, body.length);
   }
   return body;
 }

@@ -23,6 +23,7 @@ import { errorBody, httpStatus, isServerFault, MethodNotAllowedError } from './e
 import { handleGitHttp } from './git-http.js';
 import { repoPath } from './html.js';
 import { createLogger } from './logger.js';
+import { RenderedMarkdown } from './rendered.js';
 import { createHttpMetrics } from './metrics.js';
 import { parseTarget } from './request.js';
 import { contentSecurityPolicy, redirect, sendJson, sendText } from './respond.js';
@@ -94,12 +95,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   let closing = false;
   let active = 0;
   // fallbackHost is set once the port is known.
+  // One render pool for the server: Markdown and highlighting never run on the main thread.
+  const renderPool = new RenderPool();
   const ctx: WebContext = {
     reposDir,
     cache,
     fallbackHost: '',
     gitLimit: new ProcessLimit(DEFAULT_PROCESS_LIMIT),
-    render: new RenderPool(),
+    render: renderPool,
+    markdown: new RenderedMarkdown(renderPool),
   };
   const exists = (name: string) => repoExists(reposDir, name);
 

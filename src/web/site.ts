@@ -2,6 +2,7 @@
 // or the cache, render a page. Errors become pages in sendErrorPage.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ByteLru } from '../cache/byte-lru.js';
 import { AmbiguousIdError, BugserveError, DamagedDataError, InvalidQueryError, NotFoundError } from '../errors.js';
 import { countBugs } from '../git/bug-count.js';
 import { listRepos, repoDir, repoExists, repoSummary } from '../git/repo-path.js';
@@ -10,7 +11,7 @@ import { httpStatus } from './errors.js';
 import type { WebContext } from './context.js';
 import { repoPath } from './html.js';
 import { bugListPage } from './pages/bug-list.js';
-import { bugPage } from './pages/bug.js';
+import { bugPage, markdownTexts } from './pages/bug.js';
 import { ambiguousCommitPage } from './pages/commit.js';
 import { ambiguousPage, errorPage, type Candidate } from './pages/error.js';
 import { indexPage } from './pages/index.js';
@@ -37,8 +38,12 @@ export async function repoRoute(ctx: WebContext, req: IncomingMessage, res: Serv
   if (!summary) throw new NotFoundError('repository', repo);
   const dir = repoDir(ctx.reposDir, repo);
   const [readme, bugs] = await Promise.all([readReadme(dir), countBugs(dir)]);
+  // Kept by blob id: the same blob is the same text.
+  const readmeHtml = readme?.markdown
+    ? (await ctx.markdown.texts(`${repo}\0readme\0${readme.blob}`, repo, [readme.text])).get(readme.text)
+    : undefined;
   const cloneUrl = `http://${publicHost(req, ctx.fallbackHost)}${repoPath(repo)}.git`;
-  return sendHtml(res, 200, repoPage({ ...summary, bugs }, cloneUrl, readme));
+  return sendHtml(res, 200, repoPage({ ...summary, bugs }, cloneUrl, readme, readmeHtml));
 }
 
 export async function bugListRoute(ctx: WebContext, res: ServerResponse, target: Target, repo: string): Promise<void> {
@@ -56,20 +61,23 @@ export async function bugListRoute(ctx: WebContext, res: ServerResponse, target:
   }
 }
 
-// The cache hands out the same bug object until the repository changes, so a
-// rendered page (Markdown of every comment: tens of ms for a long thread) is
-// kept with it. Only briefly: the page shows relative times ("3 minutes ago").
-const renderedBugs = new WeakMap<object, { html: string; at: number }>();
-const RENDERED_TTL_MS = 30_000;
+// The Markdown of a bug's comments is rendered off the main thread and kept
+// by repository and full id (whatever prefix was typed). The whole page is
+// kept encoded too, briefly (it shows relative times: "3 minutes ago"), and
+// only for the same bug object (the cache's reply until the repository
+// changes): a long thread costs the event loop tens of ms to assemble.
+const PAGE_TTL_MS = 30_000;
+const bugPages = new ByteLru<{ bug: object; at: number; body: Buffer }>(64 * 1024 * 1024);
 
 export async function bugRoute(ctx: WebContext, res: ServerResponse, repo: string, id: string): Promise<void> {
   const bug = await ctx.cache.call<'bug'>(repo, { kind: 'bug', prefix: id });
-  let page = renderedBugs.get(bug);
-  if (!page || Date.now() - page.at > RENDERED_TTL_MS) {
-    page = { html: bugPage(repo, bug), at: Date.now() };
-    renderedBugs.set(bug, page);
-  }
-  return sendHtml(res, 200, page.html);
+  const key = `${repo}\0${bug.id}`;
+  const kept = bugPages.get(key);
+  if (kept && kept.bug === bug && Date.now() - kept.at < PAGE_TTL_MS) return sendHtml(res, 200, kept.body);
+  const rendered = await ctx.markdown.texts(`${repo}\0bug\0${bug.id}`, repo, markdownTexts(bug));
+  const body = Buffer.from(bugPage(repo, bug, rendered));
+  bugPages.set(key, { bug, at: Date.now(), body }, body.length);
+  return sendHtml(res, 200, body);
 }
 
 /** The matches of an ambiguous prefix, with titles when the cache can give them. */

@@ -133,6 +133,26 @@ describe('freshness', () => {
     expect(after.total).toBe(3);
   });
 
+  it('keeps one reply per bug, however its id is spelled', async () => {
+    const m = manager();
+    const id = small.ids[0];
+    const full = await m.call('small', { kind: 'bug', prefix: id });
+    for (const spelling of [id.slice(0, 7), id.slice(0, 7).toUpperCase(), id.slice(0, 20), id.toUpperCase(), `${id.slice(0, 3).toUpperCase()}${id.slice(3, 30)}`]) {
+      expect(await m.call('small', { kind: 'bug', prefix: spelling })).toBe(full);
+    }
+    // Errors still come through and are not kept.
+    await expect(m.call('small', { kind: 'bug', prefix: 'zz' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(m.call('small', { kind: 'bug', prefix: 'f'.repeat(64) })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('keeps replies within a byte bound: a reply too large for it is fetched again, correctly', async () => {
+    const m = manager({ replyCacheBytes: 4096 });
+    const first = await m.call('small', listAll);
+    const again = await m.call('small', listAll);
+    expect(again).not.toBe(first); // 12 excerpts are more than a quarter of 4 KB: not kept
+    expect(again).toEqual(first);
+  });
+
   it('invalidateCache makes the next request build afresh', async () => {
     const m = manager();
     await m.call('small', listAll);
@@ -229,6 +249,24 @@ describe('interleavings', () => {
     await closing;
     expect(m.workerThreads()).toBe(0);
     expect(await metric(m, 'bugserve_cache_workers')).toBe(0);
+  });
+
+  it('holds --max-workers under simultaneous first requests: opens wait, none overruns', async () => {
+    const m = manager({ maxWorkers: 1 });
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, m.workerThreads())), 1);
+    const replies = await Promise.all(['small', 'third', 'group/other', 'small', 'third'].map((r) => m.call(r, listAll)));
+    clearInterval(sampler);
+    expect(replies.map((r) => r.total)).toEqual([12, 2, 3, 12, 2]);
+    expect(Math.max(peak, m.workerThreads())).toBe(1);
+  });
+
+  it('refuses opens beyond its queue with UnavailableError, and serves them later', async () => {
+    const m = manager({ maxWorkers: 1, openQueue: 1 });
+    const results = await Promise.allSettled(['small', 'third', 'group/other'].map((r) => m.call(r, listAll)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect((results[2] as PromiseRejectedResult).reason).toBeInstanceOf(UnavailableError);
+    expect((await m.call('group/other', listAll)).total).toBe(3);
   });
 
   it('keeps within --max-workers by closing the least recently used worker', async () => {

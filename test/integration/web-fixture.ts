@@ -30,7 +30,7 @@ export interface Fixture {
 }
 
 /** Commits README.md to the default branch of a bare repository. */
-function commitReadme(repo: string, text: string): void {
+export function commitReadme(repo: string, text: string): void {
   const blob = git(repo, ['hash-object', '-w', '--stdin'], text);
   const tree = git(repo, ['mktree'], `100644 blob ${blob}\tREADME.md\n`);
   const commit = execFileSync('git', ['--git-dir', repo, 'commit-tree', tree, '-m', 'readme'], {

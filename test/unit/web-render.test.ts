@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { ListReply } from '../../src/cache/protocol.js';
 import type { Bug, BugExcerpt } from '../../src/gitbug/types.js';
 import { labelColor } from '../../src/gitbug/label-color.js';
-import { escapeHtml, html } from '../../src/web/html.js';
+import { escapeHtml, html, SafeHtml } from '../../src/web/html.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
 import { bugListPage, tabQuery } from '../../src/web/pages/bug-list.js';
-import { bugPage } from '../../src/web/pages/bug.js';
+import { bugPage, markdownTexts } from '../../src/web/pages/bug.js';
 import { ambiguousPage, errorPage } from '../../src/web/pages/error.js';
 import { indexPage } from '../../src/web/pages/index.js';
 import { repoPage } from '../../src/web/pages/repo.js';
@@ -131,7 +131,7 @@ describe('pages', () => {
   });
 
   it('bug page: timeline with escaped content, edit history, events', () => {
-    const page = bugPage('app', bug);
+    const page = bugPage('app', bug, new Map(markdownTexts(bug).map((t) => [t, new SafeHtml(renderMarkdown(t))])));
     expect(page).not.toContain(XSS);
     expect(page).not.toContain('<b>bold</b>');
     expect(page).not.toMatch(/href="javascript:/);
@@ -159,10 +159,11 @@ describe('pages', () => {
 
     const repo = repoPage(repos[0], 'http://h:1/group/app.git', {
       name: 'README.md',
+      blob: '0'.repeat(40),
       text: `# Hello\n\n${XSS}`,
       markdown: true,
       truncated: false,
-    });
+    }, new SafeHtml(renderMarkdown(`# Hello\n\n${XSS}`)));
     expect(repo).toContain('git clone http://h:1/group/app.git');
     expect(repo).toContain('<h2>Hello</h2>');
     expect(repo).not.toContain(XSS);

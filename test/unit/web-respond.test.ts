@@ -2,7 +2,7 @@
 // If-None-Match matches, and the byte bound of the compressed-body cache.
 
 import { describe, expect, it } from 'vitest';
-import { ByteLru } from '../../src/web/byte-lru.js';
+import { ByteLru } from '../../src/cache/byte-lru.js';
 import { contentSecurityPolicy, matchesEtag, pickEncoding } from '../../src/web/respond.js';
 
 describe('pickEncoding', () => {

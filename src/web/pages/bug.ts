@@ -6,7 +6,6 @@ import { humanId } from '../../gitbug/id.js';
 import { emptyQuery, formatQuery, type Query } from '../../gitbug/query.js';
 import type { Bug, CommentVersion, Person, TimelineItem } from '../../gitbug/types.js';
 import { html, queryString, repoPath, SafeHtml } from '../html.js';
-import { renderMarkdown } from '../../render/markdown.js';
 import { timeTag } from '../time.js';
 import { ICONS, labelPill, labelPills, personName, plural, statusBadge, statusIcon } from './components.js';
 import { layout } from './layout.js';
@@ -25,15 +24,29 @@ function knownNames(bug: Bug): Map<string, string> {
   return names;
 }
 
-function history(versions: readonly CommentVersion[]): SafeHtml {
+/** Rendered Markdown by text (src/web/rendered.ts); a text missing from it is shown escaped. */
+type Markdown = (text: string) => SafeHtml;
+
+/** Every Markdown text the page shows, in page order (what `bugPage` will ask `markdown` for). */
+export function markdownTexts(bug: Bug): string[] {
+  const texts: string[] = [];
+  for (const t of bug.timeline) {
+    if (t.type !== 'create' && t.type !== 'comment') continue;
+    if (t.message.trim()) texts.push(t.message);
+    if (t.edited && t.history.length > 1) texts.push(...t.history.map((v) => v.message));
+  }
+  return texts;
+}
+
+function history(versions: readonly CommentVersion[], markdown: Markdown): SafeHtml {
   const edits = versions.length - 1;
   return html`<details class="history"><summary>edited ${plural(edits, 'time')} — show history</summary>${versions.map(
     (v, i) => html`<div class="version"><div class="muted small">${i === 0 ? 'original' : `edit ${i}`} by ${personName(v.author)} ${timeTag(v.at)}</div>
-<div class="markdown">${new SafeHtml(renderMarkdown(v.message))}</div></div>`,
+<div class="markdown">${markdown(v.message)}</div></div>`,
   )}</details>`;
 }
 
-function item(t: TimelineItem): SafeHtml {
+function item(t: TimelineItem, markdown: Markdown): SafeHtml {
   switch (t.type) {
     case 'create':
     case 'comment':
@@ -41,8 +54,8 @@ function item(t: TimelineItem): SafeHtml {
 <div class="head">${personName(t.author)} <span class="muted">${t.type === 'create' ? 'opened this bug' : 'commented'} ${timeTag(t.at)}</span>${
         t.edited ? html` <span class="muted small">· edited</span>` : ''
       }</div>
-<div class="body"><div class="markdown">${t.message.trim() ? new SafeHtml(renderMarkdown(t.message)) : html`<p class="muted"><em>No description provided.</em></p>`}</div>
-${t.edited && t.history.length > 1 ? history(t.history) : ''}</div></div>`;
+<div class="body"><div class="markdown">${t.message.trim() ? markdown(t.message) : html`<p class="muted"><em>No description provided.</em></p>`}</div>
+${t.edited && t.history.length > 1 ? history(t.history, markdown) : ''}</div></div>`;
     case 'title':
       return html`<div class="item event">${ICONS.pencil} ${personName(t.author)} changed the title from <del>${t.was}</del> to <strong>${t.title}</strong> ${timeTag(t.at)}</div>`;
     case 'status':
@@ -60,7 +73,9 @@ ${t.edited && t.history.length > 1 ? history(t.history) : ''}</div></div>`;
 /** The list query for one label or author, quoted as the query language needs. */
 const only = (change: Partial<Query>) => formatQuery({ ...emptyQuery(), ...change });
 
-export function bugPage(repo: string, bug: Bug): string {
+/** `rendered`: the HTML of `markdownTexts(bug)`, by text. */
+export function bugPage(repo: string, bug: Bug, rendered: ReadonlyMap<string, SafeHtml>): string {
+  const markdown: Markdown = (text) => rendered.get(text) ?? html`<pre class="plain">${text}</pre>`;
   const names = knownNames(bug);
   const list = `${repoPath(repo)}/bugs`;
   const comments = bug.comments.length;
@@ -68,7 +83,7 @@ export function bugPage(repo: string, bug: Bug): string {
 <h1>${bug.title} <span class="id mono" title="${bug.id}">${humanId(bug.id)}</span></h1>
 <p>${statusBadge(bug.status)} ${bug.author.name ? html`<a class="author" href="${list + queryString({ q: only({ authors: [bug.author.name] }) })}" title="Bugs opened by ${bug.author.name}">${personName(bug.author)}</a>` : personName(bug.author)} <span class="muted">opened this bug ${timeTag(bug.createdAt)} · ${plural(comments, 'comment')}</span></p>
 <div class="layout">
-  <div class="timeline">${bug.timeline.map(item)}</div>
+  <div class="timeline">${bug.timeline.map((t) => item(t, markdown))}</div>
   <aside>
     <section><h3>Labels</h3>${bug.labels.length ? bug.labels.map((l) => html`<a href="${list + queryString({ q: only({ labels: [l] }) })}" title="Bugs labelled ${l}">${labelPill(l)}</a>`) : html`<span class="muted small">None yet</span>`}</section>
     <section><h3>${plural(bug.participants.length, 'participant')}</h3><ul>${bug.participants.map(

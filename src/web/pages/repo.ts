@@ -2,7 +2,6 @@
 
 import type { RepoSummary } from '../../git/repo-path.js';
 import { html, queryString, repoPath, trusted, type SafeHtml } from '../html.js';
-import { renderMarkdown } from '../../render/markdown.js';
 import type { Readme } from '../readme.js';
 import { timeTag } from '../time.js';
 import { plural } from './components.js';
@@ -14,11 +13,12 @@ function demoteHeadings(rendered: string): SafeHtml {
   return trusted(rendered.replace(/<(\/?)h([1-5])([\s>])/g, (_, slash: string, n: string, end: string) => `<${slash}h${Number(n) + 1}${end}`));
 }
 
-export function repoPage(repo: RepoSummary & { bugs?: number }, cloneUrl: string, readme: Readme | undefined): string {
+/** `readmeHtml`: the README's Markdown rendered (src/web/rendered.ts), when it is Markdown. */
+export function repoPage(repo: RepoSummary & { bugs?: number }, cloneUrl: string, readme: Readme | undefined, readmeHtml?: SafeHtml): string {
   const bugs = repoPath(repo.name) + '/bugs';
   const readmeCard = readme
     ? html`<div class="card"><div class="head"><strong>${readme.name}</strong></div>
-<div class="body">${readme.markdown ? html`<div class="markdown">${demoteHeadings(renderMarkdown(readme.text))}</div>` : html`<pre class="plain">${readme.text}</pre>`}
+<div class="body">${readme.markdown && readmeHtml ? html`<div class="markdown">${demoteHeadings(readmeHtml.value)}</div>` : html`<pre class="plain">${readme.text}</pre>`}
 ${readme.truncated ? html`<p class="muted small">The README is longer than bugserve shows; the rest is cut off.</p>` : ''}</div></div>`
     : html`<div class="card"><div class="empty">This repository's default branch has no README.</div></div>`;
   const body = html`<h1>${repo.name}</h1>
