@@ -176,7 +176,7 @@ describe('hostile Markdown (item 2)', () => {
     expect(before.body.includes('<p>![![')).toBe(true);
     commitReadme(`${tmp.path}/repos/md.git`, '# Fresh readme\n');
     const after = await request(server.url, '/md');
-    expect(after.body).toContain('<h1>Fresh readme</h1>');
+    expect(after.body).toContain('>Fresh readme</h2>'); // headings one level down: the page's h1 is the repository
   });
 
   it('links full bug ids and commit hashes in comments, not in code', async () => {
