@@ -16,7 +16,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from '../src/gen/generate.js';
@@ -190,6 +190,7 @@ async function main(): Promise<void> {
   await run('git', ['init', '-q', '--bare', path.join(reposDir, 'hostile.git')]);
   const hostile = writeHostileRepo(path.join(reposDir, 'hostile.git'));
 
+  const loadBefore = loadavg()[0];
   const { url, child } = await startServer(tmp);
   const pid = child.pid!;
   const until = Date.now() + SECONDS * 1000;
@@ -326,6 +327,7 @@ async function main(): Promise<void> {
     ...(CLIENTS.has('first-requests') ? [firstRequests()] : []),
   ]);
   clearInterval(sampler);
+  const loadAfter = loadavg()[0];
   const survived = child.exitCode === null;
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
@@ -338,7 +340,7 @@ async function main(): Promise<void> {
   const lines = [
     `# Soak run`,
     '',
-    `${new Date().toISOString().slice(0, 10)}, ${SECONDS} s, \`--max-workers ${MAX_WORKERS}\`, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. ` +
+    `${new Date().toISOString().slice(0, 10)}, ${SECONDS} s, \`--max-workers ${MAX_WORKERS}\`, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load average ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} at the end (other work on the machine counts). ` +
       `Made by \`npm run soak\` (benchmarks/soak.ts): the server is \`bugserve serve\` in its own process on loopback.`,
     '',
     `Honest clients: 4 readers of pages and the API over ${HONEST_REPOS} repositories of 300 bugs, a pusher sending bug refs over HTTP with the token every 2 s (each push invalidates a cache being read), a cloner every 3 s. ` +
