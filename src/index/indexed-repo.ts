@@ -51,6 +51,9 @@ export class IndexedRepo implements RepoView {
   private readonly identityIds: string[];
   private readonly parsed = new Map<string, CompiledBug>();
   private readonly readBug: (id: string) => string | undefined;
+  private readonly readBody: (n: number) => string | undefined;
+  /** bug id -> bugs.n */
+  private readonly nOf = new Map<string, number>();
 
   constructor(
     private readonly db: IndexDb,
@@ -58,7 +61,10 @@ export class IndexedRepo implements RepoView {
     readonly damaged: readonly DamagedBug[],
     private readonly identities: ReadonlyMap<string, Identity>,
   ) {
-    rows.forEach((r, i) => this.position.set(r.n, i));
+    rows.forEach((r, i) => {
+      this.position.set(r.n, i);
+      this.nOf.set(r.row.id, r.n);
+    });
     this.search = buildSearchIndex(
       rows.map((r) => r.row),
       identities,
@@ -68,6 +74,8 @@ export class IndexedRepo implements RepoView {
     this.identityIds = [...identities.keys()].sort();
     const read = db.prepare('SELECT bug FROM bugs WHERE id = ?').pluck();
     this.readBug = (id) => read.get(id) as string | undefined;
+    const body = db.prepare('SELECT body FROM bug_text WHERE rowid = ?').pluck();
+    this.readBody = (n) => body.get(n) as string | undefined;
   }
 
   get bugCount(): number {
@@ -90,7 +98,7 @@ export class IndexedRepo implements RepoView {
       perPage: req.perPage,
       bugs: bugs.slice(start, start + req.perPage).map((r) => {
         const e = listExcerpt(r, r.comments, r.closedAt);
-        return query.text.length > 0 ? withSnippet(e, this.compiled(r.id), query.text) : e;
+        return query.text.length > 0 ? withSnippet(e, this.texts(r.id), query.text) : e;
       }),
       damaged: [...this.damaged],
     };
@@ -113,6 +121,13 @@ export class IndexedRepo implements RepoView {
 
   resolve(what: 'bug' | 'identity', prefix: string): string {
     return resolvePrefix(what === 'bug' ? this.bugIds : this.identityIds, prefix, what);
+  }
+
+  /** Title and comment texts for a snippet, without reading the whole bug. */
+  private texts(id: string): Pick<Bug, 'title' | 'comments'> {
+    const json = this.readBody(this.nOf.get(id)!);
+    const [title, ...messages] = json === undefined ? [''] : (JSON.parse(json) as string[]);
+    return { title, comments: messages.map((message) => ({ message }) as Bug['comments'][number]) };
   }
 
   private compiled(id: string): CompiledBug {

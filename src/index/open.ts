@@ -42,11 +42,14 @@ export interface OpenedRepository {
   db?: IndexDb;
 }
 
+/** A bug as the index holds it, read once per open; JSON is parsed only where needed. */
 interface Old {
   n: number;
   head: string;
-  uses: string[];
-  damaged: boolean;
+  /** JSON array of identity ids; parsed only when some identity changed */
+  uses: string;
+  row: string | null;
+  damaged: string | null;
 }
 
 /** Compiles everything into memory: no index, or one that cannot be written. */
@@ -85,14 +88,11 @@ async function refresh(db: IndexDb, store: GitStore): Promise<Omit<OpenedReposit
   const [bugRefs, identityRefs] = await Promise.all([store.listRefs(BUGS_PREFIX), store.listRefs(IDENTITIES_PREFIX)]);
 
   const oldBugs = new Map<string, Old>();
-  for (const r of db.prepare('SELECT n, id, head, uses, damaged IS NOT NULL AS bad FROM bugs').iterate() as IterableIterator<{
-    n: number;
-    id: string;
-    head: string;
-    uses: string;
-    bad: number;
-  }>) {
-    oldBugs.set(r.id, { n: r.n, head: r.head, uses: JSON.parse(r.uses) as string[], damaged: r.bad === 1 });
+  // raw(): arrays, not an object per row (10k rows on every reopen).
+  for (const [n, id, head, uses, row, damaged] of db.prepare('SELECT n, id, head, uses, row, damaged FROM bugs').raw().iterate() as IterableIterator<
+    [number, string, string, string, string | null, string | null]
+  >) {
+    oldBugs.set(id, { n, head, uses, row, damaged });
   }
   const oldIdentities = new Map<string, { head: string; identity: string }>();
   for (const r of db.prepare('SELECT id, head, identity FROM identities').iterate() as IterableIterator<{ id: string; head: string; identity: string }>) {
@@ -101,15 +101,32 @@ async function refresh(db: IndexDb, store: GitStore): Promise<Omit<OpenedReposit
   const loaded = await loadRepository(store, diffPlan(bugRefs, identityRefs, oldBugs, oldIdentities));
 
   const kind: BuildKind = oldBugs.size === 0 && oldIdentities.size === 0 ? 'full' : 'incremental';
-  write(db, loaded, oldBugs, oldIdentities, new Set([...bugRefs.keys()].map((ref) => ref.slice(BUGS_PREFIX.length))));
-  return { view: readView(db, loaded.identities), kind, refreshed: loaded.bugs.length + loaded.damaged.length };
+  const liveIds = [...bugRefs.keys()].map((ref) => ref.slice(BUGS_PREFIX.length)).sort();
+  const written = write(db, loaded, oldBugs, oldIdentities, new Set(liveIds));
+
+  // The worker's memory: every live bug's list row (fresh ones as compiled,
+  // the others as the index held them), the damaged list, the identities.
+  const rows: { n: number; row: BugRow }[] = [];
+  const damaged: DamagedBug[] = [];
+  for (const id of liveIds) {
+    const fresh = written.get(id);
+    if (fresh) {
+      if (fresh.row) rows.push({ n: fresh.n, row: fresh.row });
+      else if (fresh.damaged) damaged.push(fresh.damaged);
+      continue;
+    }
+    const old = oldBugs.get(id)!;
+    if (old.row !== null) rows.push({ n: old.n, row: JSON.parse(old.row) as BugRow });
+    else if (old.damaged !== null) damaged.push(JSON.parse(old.damaged) as DamagedBug);
+  }
+  return { view: new IndexedRepo(db, rows, damaged, loaded.identities), kind, refreshed: loaded.bugs.length + loaded.damaged.length };
 }
 
 /** What to compile again, given what the index holds: see the top of this file. */
 function diffPlan(
   bugRefs: Map<string, string>,
   identityRefs: Map<string, string>,
-  oldBugs: Map<string, Omit<Old, 'n'>>,
+  oldBugs: Map<string, Pick<Old, 'head' | 'uses' | 'damaged'>>,
   oldIdentities: Map<string, { head: string; identity: string }>,
 ): LoadOptions {
   const identityHeads = new Map([...identityRefs].map(([ref, head]) => [ref.slice(IDENTITIES_PREFIX.length), head]));
@@ -123,7 +140,8 @@ function diffPlan(
     },
     wantBug: (id, head) => {
       const old = oldBugs.get(id);
-      return !old || old.head !== head || old.damaged || old.uses.some((u) => changedIdentities.has(u));
+      if (!old || old.head !== head || old.damaged !== null) return true;
+      return changedIdentities.size > 0 && (JSON.parse(old.uses) as string[]).some((u) => changedIdentities.has(u));
     },
   };
 }
@@ -148,7 +166,7 @@ export async function readRepository(store: GitStore, file: string): Promise<Loa
       }[],
       identities: db.prepare('SELECT id, head, identity FROM identities').all() as { id: string; head: string; identity: string }[],
     }))();
-    const oldBugs = new Map(snapshot.bugs.map((r) => [r.id, { head: r.head, uses: JSON.parse(r.uses) as string[], damaged: r.damaged !== null }]));
+    const oldBugs = new Map(snapshot.bugs.map((r) => [r.id, r]));
     const oldIdentities = new Map(snapshot.identities.map((r) => [r.id, r]));
     const plan = diffPlan(bugRefs, identityRefs, oldBugs, oldIdentities);
     const fresh = await loadRepository(store, plan);
@@ -172,17 +190,17 @@ function write(
   oldBugs: Map<string, Old>,
   oldIdentities: Map<string, { head: string }>,
   liveIds: Set<string>,
-): void {
+): Map<string, { n: number; row: BugRow | null; damaged: DamagedBug | null }> {
   const insertBug = db.prepare('INSERT INTO bugs (id, head, uses, row, bug, damaged) VALUES (?, ?, ?, ?, ?, ?)');
   const updateBug = db.prepare('UPDATE bugs SET head = ?, uses = ?, row = ?, bug = ?, damaged = ? WHERE n = ?');
   const deleteBug = db.prepare('DELETE FROM bugs WHERE n = ?');
-  const insertText = db.prepare('INSERT INTO bug_text (rowid, text) VALUES (?, ?)');
+  const insertText = db.prepare('INSERT INTO bug_text (rowid, text, body) VALUES (?, ?, ?)');
   const deleteText = db.prepare('DELETE FROM bug_text WHERE rowid = ?');
   const putIdentity = db.prepare('INSERT OR REPLACE INTO identities (id, head, identity) VALUES (?, ?, ?)');
   const deleteIdentity = db.prepare('DELETE FROM identities WHERE id = ?');
 
   const headOf = new Map([...loaded.bugRefs].map(([ref, head]) => [ref.slice(BUGS_PREFIX.length), head]));
-  const put = (id: string, row: BugRow | null, bug: CompiledBug | null, damaged: DamagedBug | null) => {
+  const put = (id: string, row: BugRow | null, bug: CompiledBug | null, damaged: DamagedBug | null): number => {
     const old = oldBugs.get(id);
     const uses = JSON.stringify(loaded.uses.get(id) ?? []);
     const values = [row && JSON.stringify(row), bug && JSON.stringify(bug), damaged && JSON.stringify(damaged)] as const;
@@ -194,17 +212,22 @@ function write(
     } else {
       n = Number(insertBug.run(id, headOf.get(id), uses, ...values).lastInsertRowid);
     }
-    if (bug) insertText.run(n, bugText(bug));
+    if (bug) insertText.run(n, bugText(bug), JSON.stringify([bug.title, ...bug.comments.map((c) => c.message)]));
+    return n;
   };
 
+  const written = new Map<string, { n: number; row: BugRow | null; damaged: DamagedBug | null }>();
   db.transaction(() => {
     for (const [id, old] of oldBugs) {
       if (liveIds.has(id)) continue;
       deleteBug.run(old.n);
       deleteText.run(old.n);
     }
-    for (const b of loaded.bugs) put(b.id, toRow(b), b, null);
-    for (const d of loaded.damaged) put(d.id, null, null, d);
+    for (const b of loaded.bugs) {
+      const row = toRow(b);
+      written.set(b.id, { n: put(b.id, row, b, null), row, damaged: null });
+    }
+    for (const d of loaded.damaged) written.set(d.id, { n: put(d.id, null, null, d), row: null, damaged: d });
     for (const id of oldIdentities.keys()) if (!loaded.identities.has(id)) deleteIdentity.run(id);
     const identityHead = new Map([...loaded.identityRefs].map(([ref, head]) => [ref.slice(IDENTITIES_PREFIX.length), head]));
     for (const [id, identity] of loaded.identities) {
@@ -212,19 +235,5 @@ function write(
       if (oldIdentities.get(id)?.head !== head) putIdentity.run(id, head, JSON.stringify(identity));
     }
   })();
-}
-
-/** The worker's memory: every bug's list row, the damaged list and the identities, read in one snapshot. */
-function readView(db: IndexDb, identities: Map<string, Identity>): IndexedRepo {
-  const rows: { n: number; row: BugRow }[] = [];
-  const damaged: DamagedBug[] = [];
-  for (const r of db.prepare('SELECT n, row, damaged FROM bugs ORDER BY id').iterate() as IterableIterator<{
-    n: number;
-    row: string | null;
-    damaged: string | null;
-  }>) {
-    if (r.row !== null) rows.push({ n: r.n, row: JSON.parse(r.row) as BugRow });
-    else if (r.damaged !== null) damaged.push(JSON.parse(r.damaged) as DamagedBug);
-  }
-  return new IndexedRepo(db, rows, damaged, identities);
+  return written;
 }
