@@ -11,7 +11,9 @@ import { CatFileStore } from '../src/git/cat-file.js';
 import { openGitStore } from '../src/git/open.js';
 import type { GitStore } from '../src/git/store.js';
 import { loadRepository } from '../src/gitbug/load.js';
-import { REPOS_DIR, type Dataset } from './lib/data.js';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { DATA_DIR, REPOS_DIR, type Dataset } from './lib/data.js';
 import { cpuTimes } from './lib/machine.js';
 import { table, type Section, type Target } from './lib/report.js';
 import { ALL_OBJECTS_SCRIPT, countObjects, REACHABLE_SCRIPT, timeShell } from './lib/run-git.js';
@@ -34,9 +36,20 @@ export interface ColdPlan {
 
 const TARGET_10K_MS = 1000;
 
-/** One cold build through the cache manager, as the server does it. */
-export async function coldBuild(ds: Dataset, backend: GitBackendName, timeoutMs = Infinity): Promise<ColdRun | 'timeout'> {
-  const cache = new GitBugCacheManager({ reposDir: REPOS_DIR, backend, maxWorkers: 1 });
+/** A fresh, empty DATA/cache for a first-ever build. */
+export function freshIndexDir(): string {
+  return mkdtempSync(path.join(DATA_DIR, 'index-'));
+}
+
+/**
+ * One cold build through the cache manager, as the server does it. With an
+ * empty `indexDir`, the first-ever build (compiling and writing the index);
+ * with one a previous build wrote, a server restart's reopen.
+ */
+export async function coldBuild(ds: Dataset, backend: GitBackendName, timeoutMs = Infinity, indexDir?: string): Promise<ColdRun | 'timeout'> {
+  const own = indexDir === undefined;
+  const dir = indexDir ?? freshIndexDir();
+  const cache = new GitBugCacheManager({ reposDir: REPOS_DIR, backend, maxWorkers: 1, indexDir: dir });
   try {
     const c0 = cpuTimes();
     const started = performance.now();
@@ -60,7 +73,58 @@ export async function coldBuild(ds: Dataset, backend: GitBackendName, timeoutMs 
     };
   } finally {
     await cache.close();
+    if (own) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+interface Reopen {
+  first: number;
+  restart: number[];
+  idle: number[];
+  indexBytes: number;
+}
+
+/**
+ * With the index: the first-ever build, then reopens after a server restart
+ * (a new manager over the same DATA/cache) and after an idle expiry (the same
+ * manager, its worker retired by the idle timer), each until the reply.
+ */
+async function reopens(ds: Dataset, runs: number): Promise<Reopen> {
+  const dir = freshIndexDir();
+  try {
+    const first = await coldBuild(ds, 'cat-file', Infinity, dir);
+    if (first === 'timeout') throw new Error('unreachable');
+    const restart: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const r = await coldBuild(ds, 'cat-file', Infinity, dir);
+      if (r !== 'timeout') restart.push(r.wallMs);
+    }
+    const idleMs = 300;
+    const cache = new GitBugCacheManager({ reposDir: REPOS_DIR, maxWorkers: 1, indexDir: dir, idleTimeoutMs: idleMs });
+    const idle: number[] = [];
+    try {
+      await cache.call(ds.name, { kind: 'open' });
+      for (let i = 0; i < runs; i++) {
+        while (cache.warmRepositories().length > 0) await new Promise((r) => setTimeout(r, idleMs / 3));
+        const t = performance.now();
+        await cache.call(ds.name, { kind: 'open' });
+        idle.push(performance.now() - t);
+      }
+    } finally {
+      await cache.close();
+    }
+    return { first: first.wallMs, restart, idle, indexBytes: folderBytes(dir) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function folderBytes(dir: string): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) total += statSync(path.join(e.parentPath, e.name)).size;
+  }
+  return total;
 }
 
 /** The reader over single pipelined `cat-file --batch` reads: the bulk read hidden. */
@@ -150,10 +214,12 @@ export async function coldSection(plans: ColdPlan[], baselineData: Dataset[], lo
 
   // Baselines: git alone on the same objects, and single reads without the bulk read.
   const baseRows: string[][] = [];
+  const allObjects = new Map<string, number>();
   for (const ds of baselineData) {
     const objects = countObjects(ds.path);
     const reach = summarize([await timeShell(REACHABLE_SCRIPT, ds.path), await timeShell(REACHABLE_SCRIPT, ds.path), await timeShell(REACHABLE_SCRIPT, ds.path)]);
     const all = summarize([await timeShell(ALL_OBJECTS_SCRIPT, ds.path), await timeShell(ALL_OBJECTS_SCRIPT, ds.path), await timeShell(ALL_OBJECTS_SCRIPT, ds.path)]);
+    allObjects.set(ds.name, all.median);
     const single = summarize([await singleReads(ds)]);
     log(`  baselines ${ds.name}: reachable ${ms(reach.median)}, all objects ${ms(all.median)}, single reads ${ms(single.median)}`);
     baseRows.push(
@@ -195,7 +261,46 @@ export async function coldSection(plans: ColdPlan[], baselineData: Dataset[], lo
     table(['data', 'what', 'median (min – max)'], baseRows),
   );
 
+  // The persisted index: first-ever build against git reading every object, and reopens.
+  const indexed = plans
+    .filter((p) => p.backend === 'cat-file' && p.dataset.refs === 'loose' && allObjects.has(p.dataset.name) && p.dataset.bugs >= 1000)
+    .sort((a, b) => b.dataset.bugs - a.dataset.bugs)[0];
   const targets: Target[] = [];
+  if (indexed) {
+    const ds = indexed.dataset;
+    const r = await reopens(ds, Math.max(1, indexed.runs));
+    const base = allObjects.get(ds.name)!;
+    const restart = summarize(r.restart);
+    const idle = summarize(r.idle);
+    log(`  index ${ds.name}: first-ever ${ms(r.first)}, restart ${spread(restart)}, idle expiry ${spread(idle)}, ${r.indexBytes} bytes`);
+    body.push(
+      '',
+      `With the persisted index (DATA/cache), ${ds.label}, loose refs, cat-file backend. **Baseline: git alone, ` +
+        '`cat-file --batch-all-objects --batch --unordered` on the same repository** (table above).',
+      '',
+      table(
+        ['what', 'median (min – max)', 'vs git alone'],
+        [
+          ['first-ever build (compile everything, write the index)', ms(r.first), times(r.first, base)],
+          ['reopen after a server restart (new manager, same index)', spread(restart), times(restart.median, base)],
+          ['reopen after an idle expiry (same manager, worker retired)', spread(idle), times(idle.median, base)],
+        ],
+      ),
+      '',
+      `Index file: ${(r.indexBytes / 1e6).toFixed(1)} MB, ${Math.round(r.indexBytes / ds.bugs).toLocaleString('en-US')} bytes per bug.`,
+    );
+    targets.push(
+      {
+        figure: `First-ever build, ${ds.label}, vs git cat-file --batch-all-objects`,
+        target: '<= 1.5x',
+        measured: `${ms(r.first)} (${(r.first / base).toFixed(2)}x)`,
+        verdict: r.first <= 1.5 * base ? 'met' : 'not met',
+      },
+      { figure: `Reopen after a server restart, ${ds.label}`, target: '<= 300 ms', measured: ms(restart.median), verdict: verdict(restart.median, 300) },
+      { figure: `Reopen after an idle expiry, ${ds.label}`, target: '<= 300 ms', measured: ms(idle.median), verdict: verdict(idle.median, 300) },
+      { figure: `Index bytes per bug, ${ds.label}`, target: 'report', measured: Math.round(r.indexBytes / ds.bugs).toLocaleString('en-US'), verdict: 'measured' },
+    );
+  }
   if (catFile10k !== undefined) {
     targets.push({
       figure: 'Cold build, 10k bugs (cat-file backend, loose refs, reader + worker start)',

@@ -1,6 +1,7 @@
 // Memory figures, each in a fresh process so RSS means one thing (see
 // memory.ts). Prints one JSON object on stdout.
-//   worker <repo>                      RSS with no worker, then one warm worker
+//   worker <repo> [indexDir]           RSS with no worker, then one warm worker
+//   build <repo> <indexDir>            writes the repository's index (first-ever build)
 //   browse <idleMs> <concurrency> <repo>...   many repositories, then the idle timeout
 
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,8 +19,15 @@ async function settledRss(): Promise<number> {
   return rss();
 }
 
-async function worker(repo: string) {
-  const cache = new GitBugCacheManager({ reposDir: REPOS_DIR, maxWorkers: 1 });
+async function build(repo: string, indexDir: string) {
+  const cache = new GitBugCacheManager({ reposDir: REPOS_DIR, maxWorkers: 1, indexDir });
+  const stats = await cache.call(repo, { kind: 'open' });
+  await cache.close();
+  return { bugs: stats.bugs, indexBytes: stats.indexBytes };
+}
+
+async function worker(repo: string, indexDir?: string) {
+  const cache = new GitBugCacheManager({ reposDir: REPOS_DIR, maxWorkers: 1, indexDir });
   const before = await settledRss();
   const stats = await cache.call(repo, { kind: 'open' });
   const warm = await settledRss();
@@ -56,5 +64,10 @@ async function browse(idleMs: number, concurrency: number, repos: string[]) {
 }
 
 const [mode, ...args] = process.argv.slice(2);
-const result = mode === 'worker' ? await worker(args[0]) : await browse(Number(args[0]), Number(args[1]), args.slice(2));
+const result =
+  mode === 'worker'
+    ? await worker(args[0], args[1])
+    : mode === 'build'
+      ? await build(args[0], args[1])
+      : await browse(Number(args[0]), Number(args[1]), args.slice(2));
 process.stdout.write(JSON.stringify(result) + '\n');

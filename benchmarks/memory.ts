@@ -7,14 +7,16 @@
 // timeout (the default is 10 minutes: too long for a benchmark run).
 
 import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
+import { freshIndexDir } from './cold.js';
 import { fileURLToPath } from 'node:url';
 import type { Dataset } from './lib/data.js';
 import { table, type Section, type Target } from './lib/report.js';
 import { mb, ms, verdict } from './lib/stats.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'memory-child.js');
-const TARGET_10K_BYTES = 100 * 1024 * 1024;
+const TARGET_10K_BYTES = 60 * 1024 * 1024;
 const IDLE_MS = 5000;
 
 function runChild<T>(args: string[]): Promise<T> {
@@ -50,23 +52,36 @@ export async function memorySection(workerData: Dataset[], manyRepos: string[], 
   const rows: string[][] = [];
   const targets: Target[] = [];
   for (const ds of workerData) {
-    const m = await runChild<WorkerMemory>(['worker', ds.name]);
+    const memoryOnly = await runChild<WorkerMemory>(['worker', ds.name]);
+    // The server's case: the index was written by an earlier build (another process), this worker reopens it.
+    const indexDir = freshIndexDir();
+    let m: WorkerMemory;
+    let indexBytes: number;
+    try {
+      indexBytes = (await runChild<{ indexBytes: number }>(['build', ds.name, indexDir])).indexBytes;
+      m = await runChild<WorkerMemory>(['worker', ds.name, indexDir]);
+    } finally {
+      rmSync(indexDir, { recursive: true, force: true });
+    }
     const delta = m.warm - m.before;
-    log(`  worker RSS ${ds.name}: +${mb(delta)} (heap ${mb(m.heapUsedBytes)})`);
-    rows.push([ds.label, mb(m.before), mb(m.warm), `**${mb(delta)}**`, mb(m.heapUsedBytes), mb(m.after)]);
+    log(`  worker RSS ${ds.name}: +${mb(delta)} from the index (heap ${mb(m.heapUsedBytes)}), +${mb(memoryOnly.warm - memoryOnly.before)} in memory`);
+    rows.push(
+      [`${ds.label}, opened from its index`, mb(m.before), mb(m.warm), `**${mb(delta)}**`, mb(m.heapUsedBytes), mb(m.after)],
+      [`${ds.label}, everything in memory (no index)`, mb(memoryOnly.before), mb(memoryOnly.warm), mb(memoryOnly.warm - memoryOnly.before), mb(memoryOnly.heapUsedBytes), mb(memoryOnly.after)],
+    );
     if (ds.bugs === 10_000) {
-      targets.push({
-        figure: 'RSS of one warm worker, 10k bugs (process RSS delta)',
-        target: '<= 100 MB',
-        measured: mb(delta),
-        verdict: verdict(delta, TARGET_10K_BYTES),
-        cost:
-          "the worker's V8 heap is most of it: the compiled bugs (~90 MB: a timeline item, a comment copy and an edit-history " +
-          'entry per comment, 64-character combined ids and ISO time strings per operation, ~23 MB of message text) and the ' +
-          'search index (~25 MB: a lowercased copy of every title and comment). The rest is heap headroom and malloc arenas the ' +
-          'build used and the allocator keeps. Halving it means sharing the comment records between `comments` and `timeline` ' +
-          'and searching without a second copy of the text.',
-      });
+      targets.push(
+        {
+          figure: 'RSS of one warm worker, 10k bugs, opened from its index (process RSS delta)',
+          target: '<= 60 MB',
+          measured: mb(delta),
+          verdict: verdict(delta, TARGET_10K_BYTES),
+          cost:
+            'the list rows of every bug (title, labels, people, dates, clocks), the search bitmaps and orders, SQLite\'s page ' +
+            'cache and the better-sqlite3 module; bug pages and text stay in the file.',
+        },
+        { figure: 'Index bytes per bug, 10k bugs', target: 'report', measured: `${Math.round(indexBytes / ds.bugs).toLocaleString('en-US')} B`, verdict: 'measured' },
+      );
     }
   }
   const concurrency = 8;
