@@ -208,9 +208,12 @@ export class GitBugCacheManager {
       // Changes that came without a hook (a fetch, git-bug on the server).
       if (stamp !== entry.stamp) {
         this.invalidateCache(repo, 'refs-changed');
-        // Refresh ahead may have opened the replacement already.
+        // Refresh ahead may have opened the replacement already: enter it for this call.
         const next = this.entries.get(repo);
-        if (next) return next;
+        if (next) {
+          this.enter(next);
+          return next;
+        }
       } else {
         if (entry.built) this.metrics.hits.inc();
         // Map order is the LRU order for eviction.

@@ -236,4 +236,21 @@ describe('through the manager', () => {
       await m.close();
     }
   }, 60_000);
+
+  it('a change found by the ref check (no hook) is served fresh, and the worker still goes idle', async () => {
+    const reposDir = join(tmp.path, 'repos');
+    const m = new GitBugCacheManager({ reposDir, indexDir: join(tmp.path, 'cache-idle'), registry: new Registry(), idleTimeoutMs: 300 });
+    try {
+      const before = await m.call('r', { kind: 'list', q: '', page: 1, perPage: 100 });
+      const author = before.bugs[0].author.id;
+      writeBug(repo, author, [[ops.create('found without a hook', 'body')]]);
+      const after = await m.call('r', { kind: 'list', q: '', page: 1, perPage: 100 });
+      expect(after.total).toBe(before.total + 1);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(m.warmRepositories()).toEqual([]);
+      expect(m.workerThreads()).toBe(0);
+    } finally {
+      await m.close();
+    }
+  }, 60_000);
 });
