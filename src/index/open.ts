@@ -108,6 +108,7 @@ async function refresh(db: IndexDb, store: GitStore): Promise<Omit<OpenedReposit
   // the others as the index held them), the damaged list, the identities.
   const rows: { n: number; row: BugRow }[] = [];
   const damaged: DamagedBug[] = [];
+  const shared = rowSharer();
   for (const id of liveIds) {
     const fresh = written.get(id);
     if (fresh) {
@@ -116,10 +117,39 @@ async function refresh(db: IndexDb, store: GitStore): Promise<Omit<OpenedReposit
       continue;
     }
     const old = oldBugs.get(id)!;
-    if (old.row !== null) rows.push({ n: old.n, row: JSON.parse(old.row) as BugRow });
+    if (old.row !== null) rows.push({ n: old.n, row: shared(JSON.parse(old.row) as BugRow) });
     else if (old.damaged !== null) damaged.push(JSON.parse(old.damaged) as DamagedBug);
   }
   return { view: new IndexedRepo(db, rows, damaged, loaded.identities), kind, refreshed: loaded.bugs.length + loaded.damaged.length };
+}
+
+/**
+ * One copy of each id, person and label for all rows of one open: parsed
+ * separately, every row would hold its own copies of the same 64-character
+ * ids (most of a warm worker's memory).
+ */
+function rowSharer(): (row: BugRow) => BugRow {
+  const people = new Map<string, { id: string; name: string }>();
+  const strings = new Map<string, string>();
+  const str = (s: string): string => {
+    let found = strings.get(s);
+    if (found === undefined) strings.set(s, (found = s));
+    return found;
+  };
+  const person = (p: { id: string; name: string }) => {
+    const key = `${p.id}\n${p.name}`;
+    let found = people.get(key);
+    if (!found) people.set(key, (found = { id: str(p.id), name: p.name }));
+    return found;
+  };
+  return (row) => {
+    row.author = person(row.author);
+    row.mentioned = row.mentioned.map(person);
+    row.participants = row.participants.map(str);
+    row.actors = row.actors.map(str);
+    row.labels = row.labels.map(str);
+    return row;
+  };
 }
 
 /** What to compile again, given what the index holds: see the top of this file. */
