@@ -5,7 +5,7 @@
 // bulk read.
 
 import { GitBugCacheManager } from '../src/cache/manager.js';
-import type { GitBackendName } from '../src/cache/protocol.js';
+import type { GitBackend } from '../src/git/open.js';
 import { isDeepStrictEqual } from 'node:util';
 import { CatFileStore } from '../src/git/cat-file.js';
 import { openGitStore } from '../src/git/open.js';
@@ -28,7 +28,7 @@ export interface ColdRun {
 
 export interface ColdPlan {
   dataset: Dataset;
-  backend: GitBackendName;
+  backend: GitBackend;
   runs: number;
   /** a run still going after this long is stopped and reported as such */
   timeoutMs: number;
@@ -46,7 +46,7 @@ export function freshIndexDir(): string {
  * empty `indexDir`, the first-ever build (compiling and writing the index);
  * with one a previous build wrote, a server restart's reopen.
  */
-export async function coldBuild(ds: Dataset, backend: GitBackendName, timeoutMs = Infinity, indexDir?: string): Promise<ColdRun | 'timeout'> {
+export async function coldBuild(ds: Dataset, backend: GitBackend, timeoutMs = Infinity, indexDir?: string): Promise<ColdRun | 'timeout'> {
   const own = indexDir === undefined;
   const dir = indexDir ?? freshIndexDir();
   const cache = new GitBugCacheManager({ reposDir: REPOS_DIR, backend, maxWorkers: 1, indexDir: dir });
@@ -151,7 +151,7 @@ async function singleReads(ds: Dataset): Promise<number> {
  * the bulk, batched path (cat-file) against plain single reads (isomorphic-git).
  */
 export async function backendsAgree(ds: Dataset): Promise<boolean> {
-  const load = async (backend: GitBackendName) => {
+  const load = async (backend: GitBackend) => {
     const store = openGitStore(ds.path, backend);
     try {
       return await loadRepository(store);

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer } from '../src/web/server.js';
+import { startServer } from '../src/app.js';
 import type { ChildServerOptions } from './lib/http.js';
 
 const opts = JSON.parse(process.argv[2]) as ChildServerOptions;

@@ -63,7 +63,7 @@ function get(base: string, p: string, timeoutMs = 30_000): Promise<Reply> {
 function run(cmd: string, args: string[], cwd?: string): Promise<{ ok: boolean; err: string }> {
   return new Promise((resolve) => {
     execFile(cmd, args, { cwd, timeout: 60_000, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }, (err, _out, stderr) =>
-      resolve({ ok: !err, err: err ? String(stderr).trim().split('\n').pop() ?? String(err) : '' }),
+      resolve({ ok: !err, err: err ? String(stderr).trim().split('\n').pop() ?? err.message : '' }),
     );
   });
 }
@@ -110,7 +110,7 @@ function startServer(dataDir: string): Promise<{ url: string; child: ChildProces
   return new Promise((resolve, reject) => {
     let buf = '';
     let found = false;
-    child.stdout!.on('data', (c: Buffer) => {
+    child.stdout.on('data', (c: Buffer) => {
       if (found) return; // the rest of the log is read and dropped
       buf += c.toString('utf8');
       const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"bugserve listening"/.exec(buf);

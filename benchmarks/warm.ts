@@ -54,7 +54,7 @@ async function timeCalls(cache: GitBugCacheManager, repo: string, req: WorkerReq
   const out: number[] = [];
   for (let i = 0; i < n + WARMUP; i++) {
     const started = performance.now();
-    await cache.call(repo, req as never);
+    await cache.call(repo, req);
     if (i >= WARMUP) out.push(performance.now() - started);
   }
   return out;
@@ -98,7 +98,7 @@ export async function warmSection(plans: WarmPlan[], log: (s: string) => void): 
         const naive: number[] = [];
         for (let i = 0; i < plan.perRequestRuns; i++) {
           const started = performance.now();
-          await perRequest.call(ds.name, page.req as never);
+          await perRequest.call(ds.name, page.req);
           naive.push(performance.now() - started);
         }
         const naiveS = summarize(naive);

@@ -5,10 +5,9 @@
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULT_MAX_WORKERS } from './cache/manager.js';
+import { DEFAULT_MAX_WORKERS, type CacheMode } from './cache/manager.js';
+import { dataDirAt } from './data/dir.js';
 import { UsageError } from './usage-error.js';
-
-export type CacheMode = 'warm' | 'per-request';
 
 export interface Config {
   /** absolute data folder */
@@ -20,7 +19,7 @@ export interface Config {
   idleTimeoutMs: number;
   maxWorkers: number;
   cacheMode: CacheMode;
-  /** HTTP basic auth password for pushes; undefined disables pushing */
+  /** HTTP basic auth password for pushes; '' disables pushing; undefined: serve generates one (DATA/push-token) */
   pushToken: string | undefined;
   logLevel: string;
   /** hosts whose images bug comments may show (the page's CSP); empty: none */
@@ -144,12 +143,14 @@ const camel = (kebab: string) => kebab.replace(/-([a-z])/g, (_, c: string) => c.
 
 /** DATA/config.json as a map from kebab option name to string value; {} when absent. */
 async function readConfigFile(dataDir: string): Promise<Map<string, string>> {
-  const file = path.join(dataDir, 'config.json');
+  const file = dataDirAt(dataDir).config;
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+    // ENOTDIR: the data folder is a file; serve's data folder check says so clearly.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return new Map();
     throw err;
   }
   let parsed: unknown;
@@ -190,7 +191,7 @@ export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = pr
     return v === undefined || v === '' ? undefined : v;
   };
   const dataDir = path.resolve(flags.data ?? fromEnv('data') ?? DEFAULTS.data);
-  const configFile = path.join(dataDir, 'config.json');
+  const configFile = dataDirAt(dataDir).config;
   const file = await readConfigFile(dataDir);
   /** The value and where it came from, so a bad one names its flag, variable or file. */
   const read = <T>(name: OptionName, fallback: string, parse: (text: string) => T): T => {
@@ -213,13 +214,14 @@ export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = pr
   const { host, port } = read('listen', DEFAULTS.listen, parseListen);
   return {
     dataDir,
-    reposDir: path.join(dataDir, 'repos'),
+    reposDir: dataDirAt(dataDir).repos,
     host,
     port,
     idleTimeoutMs: read('idle-timeout', DEFAULTS.idleTimeout, parseDuration),
     maxWorkers: read('max-workers', String(DEFAULTS.maxWorkers), parseMaxWorkers),
     cacheMode: read('cache', DEFAULTS.cache, parseCacheMode),
-    pushToken: fromEnv('push-token') ?? file.get('push-token'),
+    // Set but empty means "no pushing", so the token is not read through fromEnv.
+    pushToken: env[ENV['push-token']] ?? file.get('push-token'),
     logLevel: read('log-level', DEFAULTS.logLevel, parseLogLevel),
     imageHosts: read('image-hosts', DEFAULTS.imageHosts, parseImageHosts),
   };

@@ -95,23 +95,37 @@ export function toWire(err: unknown): WireError {
 
 /** Rebuilds the typed error a worker sent, so callers can use instanceof. */
 export function fromWire(w: WireError): Error {
-  const d = w.details as Record<string, any>;
+  const d = w.details;
+  const text = (key: string) => {
+    const v = d[key];
+    return typeof v === 'string' || typeof v === 'number' ? String(v) : '';
+  };
   switch (w.code) {
     case 'not_found':
-      return new NotFoundError(d.what, d.key);
+      return new NotFoundError(text('what'), text('key'));
     case 'ambiguous_id':
-      return new AmbiguousIdError(d.prefix, d.candidates, d.what);
+      return new AmbiguousIdError(
+        text('prefix'),
+        Array.isArray(d.candidates) ? d.candidates.map(String) : [],
+        typeof d.what === 'string' ? d.what : undefined,
+      );
     case 'unsupported_format':
-      return new UnsupportedFormatError(d.entity, d.version);
+      return new UnsupportedFormatError(text('entity'), typeof d.version === 'number' ? d.version : text('version'));
     case 'damaged_data':
-      return new DamagedDataError(d.entity, d.reason);
+      return new DamagedDataError(text('entity'), text('reason'));
     case 'invalid_query':
       return new InvalidQueryError(w.message);
     case 'bad_request':
       return new BadRequestError(w.message);
     case 'unavailable':
       return new UnavailableError(w.message);
+    // A worker never sends these: its own failure is the manager's to report.
+    case 'worker_failed':
+    case 'internal':
+      return new Error(w.message);
     default:
+      // An unknown code from a newer worker: still an error, with its message.
+      w.code satisfies never;
       return new Error(w.message);
   }
 }

@@ -1,8 +1,9 @@
-// A repository's worker: builds the bug cache once (the `open` request: a
-// diff of the refs against the persisted index, or a compile into memory) and
-// answers every later request from it. Runs under piscina, one thread per
-// repository; every reply is a WorkerResult, so nothing throws across the
-// boundary and a rejected task always means the thread itself failed.
+// The cache worker entry, spawned by src/cache/manager.ts (one thread per
+// repository, through src/worker-file.ts): builds the bug cache once (the
+// `open` request: a diff of the refs against the persisted index, or a
+// compile into memory) and answers every later request from it. Every reply
+// is a WorkerResult, so nothing throws across the boundary and a rejected
+// piscina task always means the thread itself failed.
 
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
@@ -66,7 +67,7 @@ const handlers: Handlers = {
     if (req.fault === 'crash') setImmediate(() => process.exit(70));
     if (req.fault === 'oom') {
       const hog: number[][] = [];
-      for (;;) hog.push(new Array(1 << 16).fill(hog.length));
+      for (;;) hog.push(new Array<number>(1 << 16).fill(hog.length));
     }
     await new Promise((resolve) => setTimeout(resolve, req.ms ?? 500));
     return stats(b);

@@ -16,7 +16,8 @@ import { repoDir } from '../git/repo-path.js';
 import { indexFileFor } from '../index/index-file.js';
 import { isId } from '../gitbug/id.js';
 import { createCacheMetrics, type CacheMetrics, type InvalidationReason } from './metrics.js';
-import type { CacheStats, GitBackendName, ReplyOf, RequestKind, RequestOf, WorkerConfig, WorkerResult } from './protocol.js';
+import type { GitBackend as GitBackendName } from '../git/open.js';
+import type { CacheStats, ReplyOf, RequestKind, RequestOf, WorkerConfig, WorkerResult } from './protocol.js';
 import { DEFAULT_REPLY_CACHE_BYTES, ReplyCache } from './reply-cache.js';
 import { workerFile } from '../worker-file.js';
 

@@ -3,14 +3,13 @@
 // handler table, so a request and its reply cannot drift apart.
 
 import type { WireError } from '../errors.js';
+import type { GitBackend } from '../git/open.js';
 import type { Bug, BugExcerpt, DamagedBug, Identity } from '../gitbug/types.js';
-
-export type GitBackendName = 'cat-file' | 'isomorphic-git';
 
 /** What a worker is started with (piscina's workerData). */
 export interface WorkerConfig {
   repoPath: string;
-  backend: GitBackendName;
+  backend: GitBackend;
   /** lets tests crash a worker on purpose (the `fault` request) */
   allowFaults: boolean;
   /** the repository's persisted index (DATA/cache/<name>.sqlite); absent: compile into memory */

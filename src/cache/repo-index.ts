@@ -1,6 +1,8 @@
 // What a repository's worker holds once built: every compiled bug and
 // identity, the search index, and sorted ids for prefix lookups. Pure and
-// synchronous, so it is tested without a worker.
+// synchronous: it needs no thread of its own (`bugserve bugs` uses publicBug
+// from here on the main thread); its tests reach it through a real worker
+// (test/integration/cache.test.ts).
 
 import { DamagedDataError, UnsupportedFormatError } from '../errors.js';
 import { resolvePrefix } from '../gitbug/id.js';

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { UnavailableError } from '../errors.js';
 import type { ProcessLimit } from '../git/process-limit.js';
+import { gitEnv as serverGitEnv } from '../git/run.js';
 
 /** What every read needs: the bare repository and the process bound. */
 export interface GitTarget {
@@ -44,8 +45,9 @@ export class GitCommandError extends Error {
 }
 
 export function gitEnv(): NodeJS.ProcessEnv {
-  // No prompts, no pager, no replace refs that could make one object read as another.
-  return { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', GIT_NO_REPLACE_OBJECTS: '1', LC_ALL: 'C' };
+  // The server's git environment (src/git/run.ts), plus: no pager, no replace
+  // refs that could make one object read as another, stable messages.
+  return { ...serverGitEnv(), GIT_PAGER: 'cat', GIT_NO_REPLACE_OBJECTS: '1', LC_ALL: 'C' };
 }
 
 export function gitArgs(gitDir: string, args: readonly string[]): string[] {

@@ -58,7 +58,7 @@ export function parseCommand(spec: CommandSpec, args: string[]): Parsed | undefi
   }
   if (given.length < spec.positionals.min) throw new UsageError(`${spec.positionals.names} is required`);
   if (given.length > spec.positionals.max) throw new UsageError(`unexpected argument "${given[spec.positionals.max]}"`);
-  return { values: out.values as Parsed['values'], positionals: given };
+  return { values: out.values, positionals: given };
 }
 
 /** parseArgs's messages, shortened to what a person needs. */

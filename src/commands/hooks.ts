@@ -2,8 +2,10 @@
 // every repository under DATA/repos (groups included). Safe to run again.
 
 import path from 'node:path';
+import { dataDirAt } from '../data/dir.js';
 import { BugserveError } from '../errors.js';
-import { findRepos, installHook, type InstallResult } from '../hooks/install.js';
+import { findRepos } from '../git/repo-path.js';
+import { installHook, type InstallResult } from '../hooks/install.js';
 import { stringValue, type CommandSpec, type Parsed } from './args.js';
 
 export const spec: CommandSpec = {
@@ -23,7 +25,7 @@ const SAID: Record<InstallResult, string> = {
 
 export async function run(parsed: Parsed): Promise<number> {
   const dataDir = path.resolve(stringValue(parsed, 'data') ?? (process.env.BUGSERVE_DATA || './data'));
-  const reposDir = path.join(dataDir, 'repos');
+  const reposDir = dataDirAt(dataDir).repos;
   const repos = await findRepos(reposDir);
   if (repos.length === 0) {
     process.stdout.write(`no repositories under ${reposDir}\n`);

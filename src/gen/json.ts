@@ -34,6 +34,7 @@ export function compareGoStrings(a: string, b: string): number {
 
 const HEX = '0123456789abcdef';
 // Characters Go escapes (with HTML escaping on), plus surrogates to reject.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what Go escapes
 const NEEDS_ESCAPE = /["\\\u0000-\u001f<>&\u2028\u2029\ud800-\udfff]/;
 
 export function encodeGoString(s: string): string {
@@ -99,7 +100,8 @@ export function encodeGo(value: GoValue): string {
     const keys = [...value.entries.keys()].sort(compareGoStrings);
     return '{' + keys.map((k) => encodeGoString(k) + ':' + encodeGo(value.entries.get(k)!)).join(',') + '}';
   }
-  if (Array.isArray(value)) return '[' + value.map((v) => encodeGo(v)).join(',') + ']';
+  // Array.isArray narrows a readonly array to any[]: say what it holds.
+  if (Array.isArray(value)) return '[' + (value as readonly GoValue[]).map((v) => encodeGo(v)).join(',') + ']';
   const parts: string[] = [];
   for (const [k, v] of Object.entries(value as Record<string, GoValue | undefined>)) {
     if (v !== undefined) parts.push(encodeGoString(k) + ':' + encodeGo(v));

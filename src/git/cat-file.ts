@@ -2,11 +2,12 @@
 // Requests are pipelined: every read writes its line at once and the answers
 // come back in the same order, so throughput is bounded by git, not by round trips.
 
-import { spawn, execFile, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { BadRequestError, UnavailableError } from '../errors.js';
-import { GitObjectError, type CommitInfo, type GitStore, type TreeEntry } from './store.js';
+import { GitObjectError, type CommitInfo, type GitStore, type ReachableObjects, type TreeEntry } from './store.js';
 import { isFullOid, parseCommit, parseTree } from './parse-objects.js';
-import { readReachable, type ObjectMap } from './reachable.js';
+import { readReachable } from './reachable.js';
+import { gitEnv, runGitText } from './run.js';
 
 type Kind = 'commit' | 'tree' | 'blob';
 
@@ -45,6 +46,7 @@ class Batch {
   constructor(private readonly repoPath: string, onExit: () => void) {
     this.child = spawn('git', [`--git-dir=${repoPath}`, 'cat-file', '--batch'], {
       stdio: ['pipe', 'pipe', 'pipe'],
+      env: gitEnv(),
     });
     this.child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
     this.child.stderr.on('data', (chunk: Buffer) => {
@@ -212,7 +214,7 @@ export class CatFileStore implements GitStore {
   async listRefs(prefix: string): Promise<Map<string, string>> {
     if (this.closed) throw new UnavailableError(`the git store of ${this.repoPath} is closed`);
     checkRefPrefix(prefix);
-    const out = await runGit(this.repoPath, ['for-each-ref', '--format=%(objectname) %(refname)', prefix]);
+    const out = await runGitText(['for-each-ref', '--format=%(objectname) %(refname)', prefix], { gitDir: this.repoPath });
     const refs = new Map<string, string>();
     for (const line of out.split('\n')) {
       const sp = line.indexOf(' ');
@@ -228,7 +230,7 @@ export class CatFileStore implements GitStore {
     return this.read(oid, 'commit') as Promise<CommitInfo>;
   }
 
-  readReachable(tips: string[]): Promise<ObjectMap> {
+  readReachable(tips: string[]): Promise<ReachableObjects> {
     if (this.closed) throw new UnavailableError(`the git store of ${this.repoPath} is closed`);
     return readReachable(this.repoPath, tips);
   }
@@ -271,18 +273,4 @@ export function checkRefPrefix(prefix: string): void {
   if (!prefix.startsWith('refs/') || /[\s*?[\\^~:]|\.\./.test(prefix)) {
     throw new BadRequestError(`not a plain ref prefix: "${prefix}"`);
   }
-}
-
-function runGit(repoPath: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'git',
-      [`--git-dir=${repoPath}`, ...args],
-      { maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
-      (err, stdout, stderr) => {
-        if (err) reject(new UnavailableError(`git ${args[0]} in ${repoPath} failed: ${stderr.trim() || err.message}`));
-        else resolve(stdout);
-      },
-    );
-  });
 }

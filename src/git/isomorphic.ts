@@ -59,10 +59,11 @@ export class IsomorphicStore implements GitStore {
     return this.read(oid, 'blob');
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     // Nothing runs in the background; dropping the cache frees the pack data.
     this.closed = true;
     this.cache = {};
+    return Promise.resolve();
   }
 
   private async read(oid: string, want: Kind): Promise<Buffer> {

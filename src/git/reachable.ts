@@ -21,8 +21,9 @@ import { spawn } from 'node:child_process';
 import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GitObjectError, type CommitInfo, type TreeEntry } from './store.js';
+import { GitObjectError, type CommitInfo, type ReachableObjects, type TreeEntry } from './store.js';
 import { parseCommit, parseTree } from './parse-objects.js';
+import { gitEnv } from './run.js';
 
 // Media attachments (the `extra` tree) can be large and are never read: only
 // blobs up to this size come along; a larger one is read on demand if needed.
@@ -35,7 +36,7 @@ type Kind = 'commit' | 'tree' | 'blob';
 const KINDS: readonly string[] = ['commit', 'tree', 'blob'];
 
 /** The objects of one bulk read, parsed on demand. */
-export class ObjectMap {
+export class ObjectMap implements ReachableObjects {
   /** oid -> slot; a slot's body is out[start[slot], start[slot] + size[slot]) */
   private readonly slots = new Map<string, number>();
   // Typed arrays: the collector never scans them.
@@ -171,10 +172,11 @@ export function readReachable(gitDir: string, tips: readonly string[]): Promise<
     const revList = spawn(
       'git',
       [`--git-dir=${gitDir}`, 'rev-list', '--objects', '--no-object-names', `--filter=blob:limit=${BLOB_LIMIT}`, '--stdin'],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
+      { stdio: ['pipe', 'pipe', 'pipe'], env: gitEnv() },
     );
     const catFile = spawn('git', [`--git-dir=${gitDir}`, 'cat-file', '--batch', '--buffer'], {
       stdio: [revList.stdout, fd, 'pipe'],
+      env: gitEnv(),
     });
     // cat-file holds its own copy of the pipe; ours would only keep it open.
     revList.stdout.destroy();

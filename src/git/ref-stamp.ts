@@ -9,8 +9,10 @@
 
 import { statSync } from 'node:fs';
 import path from 'node:path';
+import { GITBUG_REF_PREFIXES } from '../gitbug/refs.js';
 
-const WATCHED = ['refs/bugs', 'refs/identities', 'packed-refs', 'reftable/tables.list'];
+/** git-bug's ref folders ("refs/bugs"), plus the files that hold packed refs. */
+const WATCHED = [...GITBUG_REF_PREFIXES.map((p) => p.slice(0, -1)), 'packed-refs', 'reftable/tables.list'];
 
 /**
  * Kernels without fine-grained timestamps stamp files from a clock that ticks

@@ -56,31 +56,33 @@ export function repoDir(reposDir: string, name: string): string {
   return dir;
 }
 
-/** A bare repository has a HEAD file and an objects folder. */
-export async function isBareRepo(dir: string): Promise<boolean> {
+/** True when `name` is a safe repository name (checkRepoName would accept it). */
+export function isRepoName(name: string): boolean {
   try {
-    const [head, objects] = await Promise.all([stat(path.join(dir, 'HEAD')), stat(path.join(dir, 'objects'))]);
-    return head.isFile() && objects.isDirectory();
+    checkRepoName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether `dir` holds a bare repository (a HEAD file and an objects folder):
+ * the one existence check. Synchronous on purpose: routing asks it on every
+ * request, and two sync stats cost a few µs where the async ones take a trip
+ * through libuv's thread pool each.
+ */
+export function isBareRepo(dir: string): boolean {
+  try {
+    return statSync(path.join(dir, 'HEAD')).isFile() && statSync(path.join(dir, 'objects')).isDirectory();
   } catch {
     return false;
   }
 }
 
 /** True when `name` is a safe name of an existing bare repository. Never throws for bad names. */
-export async function repoExists(reposDir: string, name: string): Promise<boolean> {
-  let dir: string;
-  try {
-    dir = repoDir(reposDir, name);
-  } catch {
-    return false;
-  }
-  // Routing asks this on every request: two sync stats cost a few µs, the
-  // async ones a trip through libuv's thread pool each.
-  try {
-    return statSync(path.join(dir, 'HEAD')).isFile() && statSync(path.join(dir, 'objects')).isDirectory();
-  } catch {
-    return false;
-  }
+export function repoExists(reposDir: string, name: string): boolean {
+  return isRepoName(name) && isBareRepo(repoDir(reposDir, name));
 }
 
 async function readDescription(dir: string): Promise<string> {
@@ -134,12 +136,23 @@ async function summarize(dir: string, name: string): Promise<RepoSummary> {
 /** One repository's summary, or undefined when it does not exist. Opens no cache. */
 export async function repoSummary(reposDir: string, name: string): Promise<RepoSummary | undefined> {
   const dir = repoDir(reposDir, name);
-  return (await isBareRepo(dir)) ? summarize(dir, name) : undefined;
+  return isBareRepo(dir) ? summarize(dir, name) : undefined;
 }
 
-/** Every bare repository under reposDir (groups included), sorted by name. Opens no cache. */
-export async function listRepos(reposDir: string): Promise<RepoSummary[]> {
-  const found: RepoSummary[] = [];
+export interface FoundRepo {
+  name: string;
+  dir: string;
+}
+
+/**
+ * Every bare repository under reposDir (groups included), sorted by name: the
+ * one walk of the repositories folder. A folder ending in ".git" is a
+ * repository (a symlink to one counts); other real folders are groups.
+ * Symlinked groups are not followed, so a link loop cannot make the walk
+ * spin, and names that bugserve would refuse in a URL are skipped.
+ */
+export async function findRepos(reposDir: string): Promise<FoundRepo[]> {
+  const found: FoundRepo[] = [];
   const walk = async (folder: string, group: string[]): Promise<void> => {
     let entries;
     try {
@@ -153,11 +166,10 @@ export async function listRepos(reposDir: string): Promise<RepoSummary[]> {
         const full = path.join(folder, e.name);
         if (e.name.endsWith('.git')) {
           const name = [...group, e.name.slice(0, -4)].join('/');
-          if (isSafeName(name) && (await isBareRepo(full))) found.push(await summarize(full, name));
+          if (isRepoName(name) && isBareRepo(full)) found.push({ name, dir: full });
           return;
         }
-        // Only real folders are groups: a symlink loop cannot make the walk spin.
-        if (e.isDirectory() && group.length + 1 < MAX_GROUP_DEPTH && isSafeName([...group, e.name].join('/'))) {
+        if (e.isDirectory() && group.length + 1 < MAX_GROUP_DEPTH && isRepoName([...group, e.name].join('/'))) {
           await walk(full, [...group, e.name]);
         }
       }),
@@ -167,11 +179,7 @@ export async function listRepos(reposDir: string): Promise<RepoSummary[]> {
   return found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-function isSafeName(name: string): boolean {
-  try {
-    checkRepoName(name);
-    return true;
-  } catch {
-    return false;
-  }
+/** Every repository's summary, sorted by name. Opens no cache. */
+export async function listRepos(reposDir: string): Promise<RepoSummary[]> {
+  return Promise.all((await findRepos(reposDir)).map((r) => summarize(r.dir, r.name)));
 }

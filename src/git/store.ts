@@ -1,5 +1,3 @@
-import type { ObjectMap } from './reachable.js';
-
 // The narrow view of a bare repository that the git-bug reader needs. Two
 // backends implement it (isomorphic-git and a long-lived `git cat-file
 // --batch`), so they can be measured against each other.
@@ -17,6 +15,20 @@ export interface CommitInfo {
   parents: string[];
 }
 
+/**
+ * The objects of one bulk read (what a backend's readReachable returns; the
+ * cat-file backend's is reachable.ts's ObjectMap). Undefined for an object
+ * the read does not hold.
+ */
+export interface ReachableObjects {
+  /** false when the read stopped early: what it holds is right, the rest needs single reads */
+  readonly complete: boolean;
+  readonly count: number;
+  commit(oid: string): CommitInfo | undefined;
+  tree(oid: string): TreeEntry[] | undefined;
+  blob(oid: string): Buffer | undefined;
+}
+
 export interface GitStore {
   /** Every ref under `prefix` (e.g. 'refs/bugs/'), loose and packed, as full name -> commit oid. */
   listRefs(prefix: string): Promise<Map<string, string>>;
@@ -27,7 +39,7 @@ export interface GitStore {
    * Optional bulk read of everything reachable from `tips`, in one stream. A
    * reader uses it first and falls back to single reads for what it lacks.
    */
-  readReachable?(tips: string[]): Promise<ObjectMap>;
+  readReachable?(tips: string[]): Promise<ReachableObjects>;
   /** Releases processes and file handles. */
   close(): Promise<void>;
 }

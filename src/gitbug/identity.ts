@@ -10,7 +10,7 @@ export const IDENTITY_FORMAT_VERSION = 2;
 export function decodeIdentityVersion(id: string, blob: Uint8Array): Identity {
   let v: Record<string, unknown>;
   try {
-    v = JSON.parse(decodeUtf8(blob));
+    v = JSON.parse(decodeUtf8(blob)) as Record<string, unknown>;
   } catch (err) {
     throw new FormatError(`malformed identity JSON: ${(err as Error).message}`);
   }

@@ -2,18 +2,16 @@
 // damaged entity is reported with its reason and the others load normally.
 
 import { UnsupportedFormatError } from '../errors.js';
-import type { ObjectMap } from '../git/reachable.js';
-import { GitObjectError, type GitStore } from '../git/store.js';
+import { GitObjectError, type GitStore, type ReachableObjects } from '../git/store.js';
 import { orderPacks, type PackCommit } from './dag.js';
 import { FormatError, UnsupportedVersion } from './format-error.js';
 import { deriveId, isId } from './id.js';
 import { decodeIdentityVersion } from './identity.js';
 import { decodePack, readPackHeader } from './pack.js';
+import { BUGS_PREFIX, IDENTITIES_PREFIX } from './refs.js';
 import { compileBug } from './snapshot.js';
 import type { CompiledBug, DamagedBug, Identity, Person } from './types.js';
 
-export const BUGS_PREFIX = 'refs/bugs/';
-export const IDENTITIES_PREFIX = 'refs/identities/';
 
 export interface LoadedRepository {
   bugs: CompiledBug[];
@@ -73,7 +71,7 @@ async function readPackCommit(store: GitStore, oid: string): Promise<PackCommit>
  * (three per commit) cost more than the rest of the walk. Undefined when the
  * bulk read lacks an object: the caller then reads that entity object by object.
  */
-function bugCommitsFrom(objects: ObjectMap, head: string): PackCommit[] | undefined {
+function bugCommitsFrom(objects: ReachableObjects, head: string): PackCommit[] | undefined {
   const out: PackCommit[] = [];
   const seen = new Set([head]);
   const queue = [head];
@@ -143,7 +141,7 @@ function idFromRef(ref: string, prefix: string): string {
 }
 
 /** One bulk read of every reachable object, when the store offers it. */
-async function bulkRead(store: GitStore, tips: string[]): Promise<ObjectMap | undefined> {
+async function bulkRead(store: GitStore, tips: string[]): Promise<ReachableObjects | undefined> {
   if (!store.readReachable || tips.length === 0) return undefined;
   try {
     return await store.readReachable(tips);
@@ -154,7 +152,7 @@ async function bulkRead(store: GitStore, tips: string[]): Promise<ObjectMap | un
 }
 
 /** Serves reads from a bulk read; single reads fill what it lacks (and find what is damaged). */
-function prefetched(store: GitStore, objects: ObjectMap | undefined): GitStore {
+function prefetched(store: GitStore, objects: ReachableObjects | undefined): GitStore {
   if (!objects) return store;
   return {
     listRefs: (prefix) => store.listRefs(prefix),

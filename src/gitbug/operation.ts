@@ -52,7 +52,7 @@ function strList(raw: Json, field: string, opName: string): string[] {
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
     throw new FormatError(`${opName} operation: "${field}" must be a list of strings`);
   }
-  return v as string[];
+  return v;
 }
 
 function strMap(raw: Json, field: string, opName: string): Record<string, string> {

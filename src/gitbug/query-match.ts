@@ -122,11 +122,11 @@ export function buildSearchIndex<T extends Indexable>(bugs: readonly T[], identi
   const closed = new Uint8Array(n);
   const unlabeled = new Uint8Array(n);
   const author = new Int32Array(n);
-  const participants: Int32Array[] = new Array(n);
-  const actors: Int32Array[] = new Array(n);
+  const participants = new Array<Int32Array>(n);
+  const actors = new Array<Int32Array>(n);
   const labels = new Map<string, Uint8Array>();
-  const titles: string[] = new Array(n);
-  const texts: string[] | undefined = n > 0 && 'mentioned' in bugs[0] ? undefined : new Array(n);
+  const titles = new Array<string>(n);
+  const texts: string[] | undefined = n > 0 && 'mentioned' in bugs[0] ? undefined : new Array<string>(n);
 
   for (let i = 0; i < n; i++) {
     const b = bugs[i];
@@ -189,7 +189,7 @@ export function runQueryWithCounts<T extends Indexable>(
   textMatch?: TextMatch,
 ): { bugs: T[]; open: number; closed: number } {
   const { mask, total, open, closed } = scan(index, q, textMatch);
-  const bugs: T[] = new Array(total);
+  const bugs = new Array<T>(total);
   if (total === 0) return { bugs, open, closed };
   // The order is walked only after filtering: testing bugs in storage order
   // keeps the scan cache-friendly, while the walk reads one byte per bug.
@@ -220,10 +220,16 @@ function scan<T extends Indexable>(index: SearchIndex<T>, q: Query, textMatch: T
       if (!test(i)) continue;
       if (isClosed[i]) {
         closed++;
-        if (wantClosed) (mask[i] = 1), total++;
+        if (wantClosed) {
+          mask[i] = 1;
+          total++;
+        }
       } else {
         open++;
-        if (wantOpen) (mask[i] = 1), total++;
+        if (wantOpen) {
+          mask[i] = 1;
+          total++;
+        }
       }
     }
   }

@@ -1,5 +1,5 @@
 // The channel between `bugserve hook post-receive` and the running server: a
-// Unix socket at DATA/run/bugserve.sock carrying one JSON line per push.
+// Unix socket in the data folder (DataDir.socket, DATA/run/bugserve.sock) carrying one JSON line per push.
 //
 // Why this is enough to keep outsiders out: DATA/run is created with mode 0700
 // and must be owned by the server's user, so only that user (and root) can
@@ -9,15 +9,14 @@
 // how shared set-ups (soft-serve, gitolite, a single `git` sshd account) work.
 // And the worst a forged message could do is make a cache rebuild.
 
-import path from 'node:path';
 import { BadRequestError } from '../errors.js';
+import { isGitBugRef } from '../gitbug/refs.js';
 
 export const PROTOCOL_VERSION = 1;
 /** A message larger than this is refused (a push of every bug of a big project fits easily). */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 /** Linux allows 107 bytes in sun_path, macOS 103; stay under both. */
 export const MAX_SOCKET_PATH_BYTES = 103;
-export const REF_PREFIXES = ['refs/bugs/', 'refs/identities/'] as const;
 export const REPLY_OK = 'ok\n';
 
 export interface RefsChangedMessage {
@@ -28,14 +27,6 @@ export interface RefsChangedMessage {
   refs: string[];
 }
 
-export function runDir(dataDir: string): string {
-  return path.join(path.resolve(dataDir), 'run');
-}
-
-export function socketPath(dataDir: string): string {
-  return path.join(runDir(dataDir), 'bugserve.sock');
-}
-
 /** Throws when the OS could not bind or reach the socket at this path. */
 export function checkSocketPath(sock: string): void {
   if (Buffer.byteLength(sock) > MAX_SOCKET_PATH_BYTES) {
@@ -43,10 +34,6 @@ export function checkSocketPath(sock: string): void {
       `the hook socket path ${sock} is longer than ${MAX_SOCKET_PATH_BYTES} bytes; use a data folder with a shorter path`,
     );
   }
-}
-
-export function isGitBugRef(ref: string): boolean {
-  return REF_PREFIXES.some((p) => ref.startsWith(p));
 }
 
 export function encodeMessage(repo: string, refs: string[]): string {

@@ -3,11 +3,12 @@
 // this CLI, then runs the repository's own earlier post-receive hook (moved to
 // post-receive.local) with the same input, exiting with that hook's status.
 
-import { existsSync } from 'node:fs';
-import { chmod, lstat, mkdir, readFile, readdir, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BadRequestError } from '../errors.js';
+import { isBareRepo } from '../git/repo-path.js';
+import { GITBUG_REF_PREFIXES } from '../gitbug/refs.js';
 
 /** Marks a hook file as ours, so installing again rewrites it instead of keeping it as "local". */
 export const HOOK_MARKER = '# bugserve-managed-hook v1';
@@ -44,6 +45,12 @@ export function defaultCliPath(): string {
   return path.join(root, 'dist', 'src', 'cli.js');
 }
 
+/**
+ * The sh `case` patterns that match post-receive input naming a git-bug ref:
+ * each input line is "<old> <new> <ref>", so the ref follows a space.
+ */
+const GITBUG_REF_PATTERNS = GITBUG_REF_PREFIXES.map((p) => `*' ${p}'*`).join(' | ');
+
 /** A POSIX sh single-quoted word. */
 function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
@@ -67,7 +74,7 @@ bugserve_data=${shQuote(opts.dataDir)}
 input=$(cat)
 # Only git-bug refs concern bugserve: other pushes do not start node at all.
 case "$input" in
-  *' refs/bugs/'* | *' refs/identities/'*)
+  ${GITBUG_REF_PATTERNS})
     if [ -f "$bugserve_cli" ]; then
       printf '%s\\n' "$input" | "$bugserve_node" "$bugserve_cli" hook post-receive --data "$bugserve_data" || true
     fi
@@ -124,7 +131,7 @@ export async function installHook(repoPath: string, opts: InstallOptions): Promi
     dataDir: path.resolve(opts.dataDir),
   });
 
-  if (!(await exists(path.join(repoPath, 'HEAD')))) {
+  if (!isBareRepo(repoPath)) {
     throw new BadRequestError(`${repoPath} is not a git repository`);
   }
   await mkdir(hooksDir, { recursive: true });
@@ -153,58 +160,4 @@ export async function installHook(repoPath: string, opts: InstallOptions): Promi
   }
   await writeExecutable(hook, script);
   return kept ? 'installed-kept-local' : 'installed';
-}
-
-/** A bare repository folder: HEAD file, objects and refs folders. */
-async function isBareRepo(dir: string): Promise<boolean> {
-  try {
-    const [head, objects, refs] = await Promise.all([
-      stat(path.join(dir, 'HEAD')),
-      stat(path.join(dir, 'objects')),
-      stat(path.join(dir, 'refs')),
-    ]);
-    return head.isFile() && objects.isDirectory() && refs.isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Every bare repository under reposDir, as names ("group/app") and folders.
- * Folders ending in ".git" are repositories; other folders are groups and are
- * searched. Each real folder is visited once, so symlink loops end.
- */
-export async function findRepos(reposDir: string): Promise<{ name: string; dir: string }[]> {
-  const found: { name: string; dir: string }[] = [];
-  const seen = new Set<string>();
-  const walk = async (folder: string, group: string[]): Promise<void> => {
-    let real: string;
-    try {
-      real = await realpath(folder);
-    } catch {
-      return;
-    }
-    if (seen.has(real)) return;
-    seen.add(real);
-    let entries;
-    try {
-      entries = await readdir(folder, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      const full = path.join(folder, e.name);
-      let isDir = e.isDirectory();
-      if (e.isSymbolicLink()) isDir = await stat(full).then((s) => s.isDirectory(), () => false);
-      if (!isDir) continue;
-      if (e.name.endsWith('.git')) {
-        if (await isBareRepo(full)) found.push({ name: [...group, e.name.slice(0, -4)].join('/'), dir: full });
-      } else {
-        await walk(full, [...group, e.name]);
-      }
-    }
-  };
-  if (existsSync(reposDir)) await walk(reposDir, []);
-  return found;
 }

@@ -4,10 +4,10 @@
 
 import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import net from 'node:net';
-import path from 'node:path';
-import { BugserveError, UnavailableError } from '../errors.js';
-import { repoDir } from '../git/repo-path.js';
-import { MAX_MESSAGE_BYTES, REPLY_OK, checkSocketPath, decodeMessage, runDir, socketPath } from './channel.js';
+import { dataDirAt } from '../data/dir.js';
+import { BadRequestError, BugserveError, UnavailableError } from '../errors.js';
+import { isRepoName } from '../git/repo-path.js';
+import { MAX_MESSAGE_BYTES, REPLY_OK, checkSocketPath, decodeMessage } from './channel.js';
 
 export interface HookListenerLogger {
   info(obj: object, msg?: string): void;
@@ -64,16 +64,15 @@ export async function startHookListener(
   onRefsChanged: (repoName: string, refs: string[]) => void,
   logger?: HookListenerLogger,
 ): Promise<{ close(): Promise<void> }> {
-  const sock = socketPath(dataDir);
-  const reposDir = path.join(path.resolve(dataDir), 'repos');
+  const { socket: sock, run } = dataDirAt(dataDir);
   checkSocketPath(sock);
-  await prepareRunDir(runDir(dataDir));
+  await prepareRunDir(run);
   await clearStaleSocket(sock);
 
   const handleLine = (line: string): string => {
     try {
       const msg = decodeMessage(line);
-      repoDir(reposDir, msg.repo); // throws for a name that is not a safe repository name
+      if (!isRepoName(msg.repo)) throw new BadRequestError(`not a repository name: ${JSON.stringify(msg.repo.slice(0, 200))}`);
       onRefsChanged(msg.repo, msg.refs);
       return REPLY_OK;
     } catch (err) {

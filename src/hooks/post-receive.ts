@@ -6,8 +6,10 @@
 import { access, realpath } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { repoDir } from '../git/repo-path.js';
-import { REPLY_OK, checkSocketPath, encodeMessage, isGitBugRef, socketPath } from './channel.js';
+import { dataDirAt } from '../data/dir.js';
+import { isRepoName } from '../git/repo-path.js';
+import { isGitBugRef } from '../gitbug/refs.js';
+import { REPLY_OK, checkSocketPath, encodeMessage } from './channel.js';
 
 export interface RefUpdate {
   oldOid: string;
@@ -43,17 +45,13 @@ export async function repoNameFor(reposDir: string, gitDir: string): Promise<str
   const rel = path.relative(root, dir);
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel) || !rel.endsWith('.git')) return undefined;
   const name = rel.slice(0, -4).split(path.sep).join('/');
-  try {
-    repoDir(root, name);
-  } catch {
-    return undefined;
-  }
-  return name;
+  return isRepoName(name) ? name : undefined;
 }
 
 /**
  * Guesses the data folder from a repository's place: the nearest ancestor
- * folder named "repos" whose parent holds run/bugserve.sock.
+ * that is a data folder's repositories folder, when that data folder holds
+ * the hook socket.
  */
 export async function findDataDir(gitDir: string): Promise<string | undefined> {
   let dir: string;
@@ -63,11 +61,11 @@ export async function findDataDir(gitDir: string): Promise<string | undefined> {
     return undefined;
   }
   for (let d = path.dirname(dir); d !== path.dirname(d); d = path.dirname(d)) {
-    if (path.basename(d) !== 'repos') continue;
-    const data = path.dirname(d);
+    const data = dataDirAt(path.dirname(d));
+    if (data.repos !== d) continue;
     try {
-      await access(socketPath(data));
-      return data;
+      await access(data.socket);
+      return data.root;
     } catch {
       // keep climbing
     }
@@ -84,7 +82,7 @@ export function notifyServer(
   refs: string[],
   timeoutMs = DEFAULT_NOTIFY_TIMEOUT_MS,
 ): Promise<{ result: NotifyResult; detail?: string }> {
-  const sock = socketPath(dataDir);
+  const sock = dataDirAt(dataDir).socket;
   try {
     checkSocketPath(sock);
   } catch (err) {
@@ -136,7 +134,7 @@ export interface PostReceiveOutcome {
 export async function postReceive(opts: PostReceiveInput): Promise<PostReceiveOutcome> {
   const refs = [...new Set(parseRefUpdates(opts.input).map((u) => u.ref).filter(isGitBugRef))];
   if (refs.length === 0) return { result: 'no-git-bug-refs', refs };
-  const repo = await repoNameFor(path.join(opts.dataDir, 'repos'), opts.gitDir);
+  const repo = await repoNameFor(dataDirAt(opts.dataDir).repos, opts.gitDir);
   if (repo === undefined) return { result: 'not-served', refs };
   const sent = await notifyServer(opts.dataDir, repo, refs, opts.timeoutMs);
   return { ...sent, repo, refs };

@@ -5,8 +5,9 @@
 // which are the truth; the index is only ever a copy of what they say).
 
 import { existsSync, mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import Database from 'better-sqlite3';
+import { dataDirAt } from '../data/dir.js';
 
 export type IndexDb = Database.Database;
 
@@ -56,9 +57,10 @@ export function existingIndexFileOf(gitDir: string): string | undefined {
     return undefined;
   }
   for (let dir = dirname(real); dir !== dirname(dir); dir = dirname(dir)) {
-    if (basename(dir) !== 'repos') continue;
+    const data = dataDirAt(dirname(dir));
+    if (data.repos !== dir) continue;
     const name = relative(dir, real).split(sep).join('/').replace(/\.git$/, '');
-    const file = indexFileFor(join(dirname(dir), 'cache'), name);
+    const file = indexFileFor(data.cache, name);
     return existsSync(file) ? file : undefined;
   }
   return undefined;
@@ -75,7 +77,8 @@ export function isCorruption(err: unknown): boolean {
 
 /** A folder or disk that will not take writes: the worker then serves from memory. */
 export function isWriteFailure(err: unknown): boolean {
-  const code = String((err as { code?: unknown }).code ?? '');
+  const raw = (err as { code?: unknown }).code;
+  const code = typeof raw === 'string' ? raw : '';
   return (
     /^SQLITE_(FULL|READONLY|CANTOPEN|IOERR|PERM|BUSY|LOCKED)/.test(code) ||
     ['EACCES', 'EROFS', 'ENOSPC', 'EPERM', 'EDQUOT'].includes(code)

@@ -12,7 +12,8 @@
 
 import { RepoIndex, type RepoView } from '../cache/repo-index.js';
 import type { GitStore } from '../git/store.js';
-import { BUGS_PREFIX, IDENTITIES_PREFIX, loadRepository, type LoadedRepository, type LoadOptions } from '../gitbug/load.js';
+import { loadRepository, type LoadedRepository, type LoadOptions } from '../gitbug/load.js';
+import { BUGS_PREFIX, IDENTITIES_PREFIX } from '../gitbug/refs.js';
 import { bugText } from '../gitbug/query-match.js';
 import type { CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
 import {

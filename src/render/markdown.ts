@@ -30,7 +30,7 @@ md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
   return defaultLinkOpen(tokens, idx, options, env, self);
 };
 
-const defaultImage = md.renderer.rules.image!;
+const defaultImage = md.renderer.rules.image;
 md.renderer.rules.image = (tokens, idx, options, env, self) => {
   tokens[idx].attrSet('loading', 'lazy');
   tokens[idx].attrSet('referrerpolicy', 'no-referrer');

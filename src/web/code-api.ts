@@ -68,7 +68,7 @@ export async function apiCommits(ctx: WebContext, res: ServerResponse, target: T
 }
 
 export async function apiCommit(ctx: WebContext, res: ServerResponse, repo: string, id: string): Promise<void> {
-  const t = await gitTarget(ctx, repo);
+  const t = gitTarget(ctx, repo);
   const commit = await ObjectReader.with(t, async (reader) => readCommit(reader, await resolveCommitId(t, reader, id)));
   const view = await readCommitView(t, commit);
   await sendJson(res, 200, {

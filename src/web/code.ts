@@ -30,8 +30,8 @@ const MARKDOWN = /\.(md|markdown|mdown|mkd)$/i;
 const IMAGE = /\.(png|jpe?g|gif|webp|bmp|ico|avif)$/i;
 
 /** The repository's git folder and the process bound; NotFoundError when there is no such repository. */
-export async function gitTarget(ctx: WebContext, repo: string): Promise<GitTarget> {
-  if (!(await repoExists(ctx.reposDir, repo))) throw new NotFoundError('repository', repo);
+export function gitTarget(ctx: WebContext, repo: string): GitTarget {
+  if (!repoExists(ctx.reposDir, repo)) throw new NotFoundError('repository', repo);
   return { gitDir: repoDir(ctx.reposDir, repo), limit: ctx.gitLimit };
 }
 
@@ -67,7 +67,7 @@ export async function locateRefPath(
   segs: Buffer[],
   then?: (reader: ObjectReader, found: Located) => Promise<void>,
 ): Promise<Located> {
-  const t = await gitTarget(ctx, repo);
+  const t = gitTarget(ctx, repo);
   const refs = await listRefs(t);
   return ObjectReader.with(t, async (reader) => {
     const at = await resolveRefPath(t, reader, refs, segs);
@@ -84,7 +84,7 @@ async function markdown(ctx: WebContext, text: string): Promise<SafeHtml> {
 }
 
 export async function treeRoute(ctx: WebContext, req: IncomingMessage, res: ServerResponse, repo: string, segs: Buffer[]): Promise<void> {
-  const t = await gitTarget(ctx, repo);
+  const t = gitTarget(ctx, repo);
   if (segs.length === 0) {
     const refs = await listRefs(t);
     if (!refs.branches.length && !(refs.head && 'detached' in refs.head)) {
@@ -199,7 +199,7 @@ export async function commitsRoute(ctx: WebContext, res: ServerResponse, target:
 }
 
 export async function commitRoute(ctx: WebContext, res: ServerResponse, repo: string, id: string): Promise<void> {
-  const t = await gitTarget(ctx, repo);
+  const t = gitTarget(ctx, repo);
   const commit = await ObjectReader.with(t, async (reader) => readCommit(reader, await resolveCommitId(t, reader, id)));
   const view = await readCommitView(t, commit);
   // A short id works, but the page's address names the full one.
@@ -208,7 +208,7 @@ export async function commitRoute(ctx: WebContext, res: ServerResponse, repo: st
 }
 
 export async function refsRoute(ctx: WebContext, res: ServerResponse, repo: string, kind: 'branch' | 'tag'): Promise<void> {
-  const t = await gitTarget(ctx, repo);
+  const t = gitTarget(ctx, repo);
   await sendHtml(res, 200, refsPage(repo, await listRefs(t), kind));
 }
 

@@ -9,14 +9,15 @@ import type { RenderedMarkdown } from './rendered.js';
 export type BugCache = Pick<GitBugCacheManager, 'call'>;
 
 export interface WebContext {
+  /** DATA/repos (DataDir.repos) */
   reposDir: string;
   cache: BugCache;
   /** the Markdown of bug and repository pages: rendered in `render`, bounded per page, kept */
   markdown: RenderedMarkdown;
+  /** the one bound on git processes started for web requests (git over HTTP, code browsing) */
+  gitLimit: ProcessLimit;
   /** host:port used in clone URLs when the request's Host header is unusable */
   fallbackHost: string;
-  /** the one bound on git processes started for web requests (code browsing reads) */
-  gitLimit: ProcessLimit;
   /** Markdown and highlighting off the main thread */
   render: RenderPool;
 }

@@ -23,9 +23,33 @@ export class MethodNotAllowedError extends BadRequestError {
   }
 }
 
+/** A push without the push token; the client is asked for credentials. */
+export class UnauthorizedError extends BadRequestError {
+  constructor(message: string, readonly realm: string) {
+    super(message);
+  }
+}
+
+/** Something the server does not allow at all (pushing with no token configured). */
+export class ForbiddenError extends BadRequestError {}
+
+/** A request body that stopped arriving. */
+export class RequestTimeoutError extends BadRequestError {}
+
+/** A request body encoded in a way the server does not read. */
+export class UnsupportedMediaTypeError extends BadRequestError {}
+
+/** A program the server runs for the request (git http-backend) answered nonsense. */
+export class BadGatewayError extends UnavailableError {}
+
 export function httpStatus(err: unknown): number {
   if (err instanceof UriTooLongError) return 414;
   if (err instanceof MethodNotAllowedError) return 405;
+  if (err instanceof UnauthorizedError) return 401;
+  if (err instanceof ForbiddenError) return 403;
+  if (err instanceof RequestTimeoutError) return 408;
+  if (err instanceof UnsupportedMediaTypeError) return 415;
+  if (err instanceof BadGatewayError) return 502;
   if (err instanceof BadRequestError || err instanceof InvalidQueryError) return 400;
   if (err instanceof NotFoundError) return 404;
   if (err instanceof AmbiguousIdError) return 409;
@@ -34,6 +58,15 @@ export function httpStatus(err: unknown): number {
   // A worker that crashed or was stopped under the call: the next try rebuilds it.
   if (err instanceof WorkerFailedError || err instanceof UnavailableError) return 503;
   return 500;
+}
+
+/** Headers a status needs besides its body: Allow for 405, a challenge for 401, Retry-After for 503. */
+export function errorHeaders(err: unknown): Record<string, string> {
+  if (err instanceof MethodNotAllowedError) return { Allow: err.allow.join(', ') };
+  if (err instanceof UnauthorizedError) return { 'WWW-Authenticate': `Basic realm="${err.realm}", charset="UTF-8"` };
+  if (err instanceof RequestTimeoutError) return { Connection: 'close' };
+  if (httpStatus(err) === 503) return { 'Retry-After': '1' };
+  return {};
 }
 
 export interface ErrorBody {

@@ -4,17 +4,36 @@
 //
 // Reading is anonymous. Pushing needs HTTP basic auth whose password is the
 // push token; without a configured token pushing is off. A push to a name
-// that does not exist yet creates the repository and installs the hook.
+// that does not exist yet creates the repository (src/data/repos.ts).
+//
+// Every http-backend holds a slot of the server's git process limit for its
+// whole life, so clients cannot make the server fork without bound; a request
+// body that stops arriving is cut off and its git stopped.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { mkdir, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream';
-import { BadRequestError } from '../errors.js';
+import type { DataDir } from '../data/dir.js';
+import { emptyRepo, openForPush, type PushTarget } from '../data/repos.js';
+import { BadRequestError, NotFoundError } from '../errors.js';
+import type { ProcessLimit } from '../git/process-limit.js';
 import { isBareRepo, repoDir } from '../git/repo-path.js';
-import { installHook } from '../hooks/install.js';
+import { gitEnv } from '../git/run.js';
+import {
+  BadGatewayError,
+  errorBody,
+  errorHeaders,
+  ForbiddenError,
+  httpStatus,
+  MethodNotAllowedError,
+  RequestTimeoutError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+} from './errors.js';
+import { sendText } from './respond.js';
+import { routeClash } from './router.js';
 
 export interface GitHttpLogger {
   info(obj: object, msg?: string): void;
@@ -22,16 +41,18 @@ export interface GitHttpLogger {
 }
 
 export interface GitHttpContext {
-  reposDir: string;
+  /** where repositories live and where their hooks report */
+  data: DataDir;
   /** the decoded repository name (checked again here) */
   repoName: string;
   /** the part after "<name>.git", e.g. "/info/refs" */
   path: string;
   /** HTTP basic auth password that allows pushing; undefined or '' disables pushing */
   pushToken: string | undefined;
-  onRepoCreated?: (name: string) => void;
-  /** the data folder hooks report to; default: the parent of reposDir */
-  dataDir?: string;
+  /** the bound on git processes for web requests, shared with the rest of the server */
+  gitLimit: ProcessLimit;
+  /** a request body that sends nothing for this long is cut off (default 30 s) */
+  bodyIdleTimeoutMs?: number;
   logger?: GitHttpLogger;
 }
 
@@ -43,11 +64,9 @@ const MAX_CGI_HEADER_BYTES = 64 * 1024;
 const MAX_STDERR_BYTES = 8 * 1024;
 export const REALM = 'bugserve';
 
-class HttpFailure extends Error {
-  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
-    super(message);
-  }
-}
+export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 30_000;
+/** After SIGTERM, git gets this long to exit before SIGKILL. */
+const KILL_GRACE_MS = 5_000;
 
 function isService(s: string | null): s is Service {
   return s === 'git-upload-pack' || s === 'git-receive-pack';
@@ -56,13 +75,11 @@ function isService(s: string | null): s is Service {
 /** Only the smart protocol's endpoints and HEAD; everything else is 404. */
 function endpointFor(method: string, subPath: string, query: URLSearchParams): Endpoint {
   const allow = (m: string) => {
-    if (method !== m && !(m === 'GET' && method === 'HEAD')) {
-      throw new HttpFailure(405, `method ${method} is not allowed here\n`, { Allow: m === 'GET' ? 'GET, HEAD' : m });
-    }
+    if (method !== m && !(m === 'GET' && method === 'HEAD')) throw new MethodNotAllowedError(method, m === 'GET' ? ['GET', 'HEAD'] : [m]);
   };
   if (subPath === '/info/refs') {
     const service = query.get('service');
-    if (!isService(service)) throw new HttpFailure(404, 'only the smart protocol is served: add ?service=git-upload-pack\n');
+    if (!isService(service)) throw new NotFoundError('endpoint', 'info/refs without ?service= (only the smart protocol is served)');
     allow('GET');
     return { kind: 'refs', service };
   }
@@ -75,7 +92,7 @@ function endpointFor(method: string, subPath: string, query: URLSearchParams): E
     allow('GET');
     return { kind: 'head' };
   }
-  throw new HttpFailure(404, 'not found\n');
+  throw new NotFoundError('git endpoint', subPath);
 }
 
 function sha256(s: string): Buffer {
@@ -95,86 +112,15 @@ function authorizedUser(req: IncomingMessage, token: string): string | undefined
   return /^[A-Za-z0-9._@+-]{1,64}$/.test(user) ? user : 'bugserve';
 }
 
-async function pathExists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      if (out.length < 1024 * 1024) out += d.toString('utf8');
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      if (err.length < MAX_STDERR_BYTES) err += d.toString('utf8');
-    });
-    child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args[0]} failed: ${err.trim()}`))));
-  });
-}
-
-/**
- * A repository's first push may not include the branch HEAD names (pushing
- * "master" into a repository created with "main"): point HEAD at a branch that
- * exists, so clones check something out. main, then master, then the first.
- */
-async function fixUnbornHead(dir: string): Promise<void> {
-  const env = gitEnv();
-  const git = (...args: string[]) => run('git', ['--git-dir', dir, ...args], env);
-  const resolves = await git('rev-parse', '--verify', '--quiet', 'HEAD').then(() => true, () => false);
-  if (resolves) return;
-  const branches = (await git('for-each-ref', '--format=%(refname)', 'refs/heads/')).split('\n').filter(Boolean);
-  const pick = ['refs/heads/main', 'refs/heads/master'].find((b) => branches.includes(b)) ?? branches.sort()[0];
-  if (pick) await git('symbolic-ref', 'HEAD', pick);
-}
-
-/** The environment for git children: ours, without any GIT_* variable that would redirect git. */
-function gitEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) env[k] = v;
-  return env;
-}
-
-// Two pushes creating the same repository at once share one creation.
-const creating = new Map<string, Promise<void>>();
-
-async function createRepo(dir: string, ctx: GitHttpContext): Promise<void> {
-  let pending = creating.get(dir);
-  if (!pending) {
-    pending = (async () => {
-      if (await isBareRepo(dir)) return;
-      // A folder that exists but is not a repository is left alone.
-      if (await pathExists(dir)) throw new HttpFailure(409, 'a folder with that name exists and is not a git repository\n');
-      await mkdir(path.dirname(dir), { recursive: true });
-      await run('git', ['init', '--bare', '--quiet', '--initial-branch=main', dir], gitEnv());
-      try {
-        await installHook(dir, { dataDir: ctx.dataDir ?? path.dirname(path.resolve(ctx.reposDir)) });
-      } catch (err) {
-        // The cache still notices new refs by itself; the push goes on.
-        ctx.logger?.warn({ repo: ctx.repoName, err: (err as Error).message }, 'could not install the post-receive hook');
-      }
-      ctx.onRepoCreated?.(ctx.repoName);
-    })().finally(() => creating.delete(dir));
-    creating.set(dir, pending);
-  }
-  await pending;
-}
-
-function send(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+/** The plain-text error answer for git clients (git shows the body to its user). */
+export async function sendGitError(res: ServerResponse, err: unknown): Promise<void> {
   if (res.writableEnded) return;
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache', ...headers });
-  res.end(text);
+  for (const [name, value] of Object.entries(errorHeaders(err))) res.setHeader(name, value);
+  await sendText(res, httpStatus(err), 'text/plain; charset=utf-8', errorBody(err).error.message + '\n');
 }
 
 /** Finds the end of the CGI header block: returns [headerEnd, bodyStart] or undefined. */
@@ -206,8 +152,21 @@ function parseCgiHeaders(block: string): { status: number; headers: [string, str
   return { status, headers };
 }
 
-/** Runs http-backend for one request and streams both ways. */
-function runBackend(req: IncomingMessage, res: ServerResponse, ctx: GitHttpContext, dir: string, endpoint: Endpoint, user: string | undefined): Promise<void> {
+/**
+ * Runs http-backend for one request in `dir` and streams both ways. Resolves
+ * once git has exited (so the caller's process slot covers git's whole life)
+ * and the response is over. `beforeEnd` runs after git's last byte and before
+ * the response ends, so a pusher sees the push only once it is settled.
+ */
+function runBackend(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: GitHttpContext,
+  dir: string,
+  endpoint: Endpoint,
+  user: string | undefined,
+  beforeEnd?: () => Promise<void>,
+): Promise<void> {
   const push = endpoint.kind !== 'head' && endpoint.service === 'git-receive-pack';
   const env = gitEnv();
   Object.assign(env, {
@@ -237,15 +196,22 @@ function runBackend(req: IncomingMessage, res: ServerResponse, ctx: GitHttpConte
   const stdin = child.stdin!;
   const stdout = child.stdout!;
   const stderr = child.stderr!;
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const stop = () => {
+    if (!running()) return;
+    child.kill('SIGTERM');
+    setTimeout(() => running() && child.kill('SIGKILL'), KILL_GRACE_MS).unref();
+  };
 
   return new Promise<void>((resolve) => {
     let errText = '';
-    let done = false;
     // Set once http-backend's header block has been read (or answered for).
     let headerSeen = false;
-    const finish = () => {
-      if (!done) {
-        done = true;
+    let responseOver = false;
+    let gitOver = false;
+    const settle = () => {
+      if (responseOver && gitOver) {
+        clearTimeout(stall);
         resolve();
       }
     };
@@ -253,40 +219,65 @@ function runBackend(req: IncomingMessage, res: ServerResponse, ctx: GitHttpConte
       if (errText.length < MAX_STDERR_BYTES) errText += d.toString('utf8');
     });
 
+    // A body that stops arriving holds a git process and a slot: cut it off.
+    const idleMs = ctx.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS;
+    let stall: NodeJS.Timeout | undefined;
+    const armStall = () => {
+      clearTimeout(stall);
+      stall = setTimeout(() => {
+        ctx.logger?.warn({ repo: ctx.repoName, idleMs }, 'request body stalled; git stopped');
+        stop();
+        void sendGitError(res, new RequestTimeoutError(`no request body arrived for ${Math.round(idleMs / 1000)} s`));
+        req.destroy();
+        res.destroy();
+      }, idleMs);
+    };
+    if (!req.complete) {
+      armStall();
+      req.on('data', armStall);
+      req.once('end', () => clearTimeout(stall));
+    }
+
     // The client went away: stop git instead of letting it work for nobody.
     let clientGone = false;
     res.once('close', () => {
       clientGone = !res.writableFinished;
-      if (clientGone && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      finish();
+      if (clientGone) stop();
+      responseOver = true;
+      settle();
     });
 
     child.once('error', (err) => {
       ctx.logger?.warn({ err: err.message }, 'could not run git http-backend');
-      send(res, 500, 'git is not available on the server\n');
-      finish();
+      void sendGitError(res, new BadGatewayError('git is not available on the server'));
+      gitOver = true;
+      settle();
     });
     child.once('close', (code, signal) => {
       if (code !== 0 && !clientGone) {
         ctx.logger?.warn({ repo: ctx.repoName, code, signal, stderr: errText.trim().slice(0, 2000) }, 'git http-backend failed');
       }
-      if (!headerSeen) send(res, 500, 'git http-backend failed\n');
+      if (!headerSeen) void sendGitError(res, new BadGatewayError('git http-backend failed'));
+      gitOver = true;
+      settle();
     });
 
     // EPIPE when git stops reading early (it answered an error) is expected.
     pipeline(req, stdin, () => undefined);
 
     let head: Buffer = Buffer.alloc(0);
+    const malformed = (why: string) => {
+      headerSeen = true;
+      stdout.off('data', onHead);
+      stop();
+      ctx.logger?.warn({ repo: ctx.repoName, err: why }, 'git http-backend sent a malformed response');
+      void sendGitError(res, new BadGatewayError('git http-backend sent a malformed response'));
+    };
     const onHead = (chunk: Buffer) => {
       head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
       const end = headerEnd(head);
       if (!end) {
-        if (head.length > MAX_CGI_HEADER_BYTES) {
-          headerSeen = true;
-          stdout.off('data', onHead);
-          child.kill('SIGTERM');
-          send(res, 502, 'git http-backend sent a malformed response\n');
-        }
+        if (head.length > MAX_CGI_HEADER_BYTES) malformed('header block too large');
         return;
       }
       stdout.off('data', onHead);
@@ -296,9 +287,7 @@ function runBackend(req: IncomingMessage, res: ServerResponse, ctx: GitHttpConte
       try {
         parsed = parseCgiHeaders(head.subarray(0, end[0]).toString('latin1'));
       } catch (err) {
-        child.kill('SIGTERM');
-        ctx.logger?.warn({ err: (err as Error).message }, 'git http-backend sent a malformed response');
-        send(res, 502, 'git http-backend sent a malformed response\n');
+        malformed((err as Error).message);
         return;
       }
       if (res.destroyed) return;
@@ -306,67 +295,68 @@ function runBackend(req: IncomingMessage, res: ServerResponse, ctx: GitHttpConte
       for (const [name, value] of parsed.headers) res.appendHeader(name, value);
       const rest = head.subarray(end[1]);
       if (rest.length > 0) stdout.unshift(rest);
-      pipeline(stdout, res, (err) => {
-        if (err && child.exitCode === null) child.kill('SIGTERM');
-        finish();
+      stdout.pipe(res, { end: false });
+      stdout.once('error', stop);
+      stdout.once('end', () => {
+        void (beforeEnd?.() ?? Promise.resolve()).finally(() => res.end());
       });
     };
     stdout.on('data', onHead);
   });
 }
 
+function checkEncoding(req: IncomingMessage): void {
+  const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding !== undefined && !['gzip', 'x-gzip', 'identity', ''].includes(encoding)) {
+    throw new UnsupportedMediaTypeError(`unsupported Content-Encoding: ${encoding}`);
+  }
+}
+
+/** The basic-auth user allowed to push; throws 403 when pushing is off, 401 without the token. */
+function pusher(req: IncomingMessage, token: string | undefined): string {
+  if (!token) throw new ForbiddenError('pushing is disabled on this server (it has no push token: set BUGSERVE_PUSH_TOKEN)');
+  const user = authorizedUser(req, token);
+  if (user === undefined) throw new UnauthorizedError('pushing needs the push token as the HTTP basic auth password', REALM);
+  return user;
+}
+
+/**
+ * Answers one git smart HTTP request. Errors before git answers are thrown
+ * as typed errors (the caller sends them with sendGitError); errors after
+ * that end the response.
+ */
 export async function handleGitHttp(req: IncomingMessage, res: ServerResponse, ctx: GitHttpContext): Promise<void> {
+  let query: URLSearchParams;
   try {
-    let query: URLSearchParams;
-    try {
-      query = new URL(req.url ?? '/', 'http://localhost').searchParams;
-    } catch {
-      throw new HttpFailure(400, 'malformed URL\n');
-    }
-    const endpoint = endpointFor(req.method ?? 'GET', ctx.path, query);
-    const encoding = req.headers['content-encoding']?.trim().toLowerCase();
-    if (encoding !== undefined && !['gzip', 'x-gzip', 'identity', ''].includes(encoding)) {
-      throw new HttpFailure(415, `unsupported Content-Encoding: ${encoding}\n`);
-    }
+    query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+  } catch {
+    throw new BadRequestError('malformed URL');
+  }
+  const endpoint = endpointFor(req.method ?? 'GET', ctx.path, query);
+  checkEncoding(req);
+  const dir = repoDir(ctx.data.repos, ctx.repoName); // BadRequestError for an unsafe name
+  const push = endpoint.kind !== 'head' && endpoint.service === 'git-receive-pack';
+  const user = push ? pusher(req, ctx.pushToken) : undefined;
 
-    let dir: string;
-    try {
-      dir = repoDir(ctx.reposDir, ctx.repoName);
-    } catch (err) {
-      if (err instanceof BadRequestError) throw new HttpFailure(400, `${err.message}\n`);
-      throw err;
+  let servedDir = dir;
+  let target: PushTarget | undefined;
+  if (!isBareRepo(dir)) {
+    if (!push) throw new NotFoundError('repository', ctx.repoName);
+    const clash = routeClash(ctx.repoName);
+    if (clash) throw new BadRequestError(`"${ctx.repoName}" cannot be a repository name: ${clash}`);
+    // The ref advertisement of a new name comes from an empty repository: a
+    // probe creates nothing. Only the push itself (the POST) creates it.
+    if (endpoint.kind === 'refs') servedDir = await emptyRepo(ctx.data);
+  }
+  const release = await ctx.gitLimit.acquire(); // UnavailableError (503) when the server is busy
+  try {
+    if (push && endpoint.kind === 'rpc') {
+      target = await openForPush(ctx.data, ctx.repoName, ctx.logger);
+      servedDir = target.dir;
     }
-
-    let user: string | undefined;
-    const push = endpoint.kind !== 'head' && endpoint.service === 'git-receive-pack';
-    if (push) {
-      if (!ctx.pushToken) {
-        throw new HttpFailure(403, 'pushing is disabled on this server (it has no push token: set BUGSERVE_PUSH_TOKEN)\n');
-      }
-      user = authorizedUser(req, ctx.pushToken);
-      if (user === undefined) {
-        throw new HttpFailure(401, 'pushing needs the push token as the HTTP basic auth password\n', {
-          'WWW-Authenticate': `Basic realm="${REALM}", charset="UTF-8"`,
-        });
-      }
-    }
-
-    if (!(await isBareRepo(dir))) {
-      if (!push) throw new HttpFailure(404, `repository not found: ${ctx.repoName}\n`);
-      await createRepo(dir, ctx);
-    }
-    await runBackend(req, res, ctx, dir, endpoint, user);
-    if (endpoint.kind === 'rpc' && push) {
-      await fixUnbornHead(dir).catch((err: unknown) =>
-        ctx.logger?.warn({ repo: ctx.repoName, err: (err as Error).message }, 'could not set HEAD'),
-      );
-    }
-  } catch (err) {
-    if (err instanceof HttpFailure) {
-      send(res, err.status, err.message, err.headers);
-      return;
-    }
-    ctx.logger?.warn({ repo: ctx.repoName, err: (err as Error).message }, 'git request failed');
-    send(res, 500, 'internal server error\n');
+    await runBackend(req, res, ctx, servedDir, endpoint, user, target?.done);
+  } finally {
+    release();
+    await target?.done();
   }
 }

@@ -1,10 +1,10 @@
 // The README of a repository's default branch (HEAD), read with git itself.
 // Async child processes keep the main thread free; size and time are bounded.
 
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ByteLru } from '../cache/byte-lru.js';
+import { GitRunError, runGit } from '../git/run.js';
 
 export interface Readme {
   name: string;
@@ -22,15 +22,7 @@ const GIT_TIMEOUT_MS = 5_000;
 const NAMES = ['readme.md', 'readme.markdown', 'readme', 'readme.txt', 'readme.rst'];
 
 function git(gitDir: string, args: string[], maxBuffer: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'git',
-      ['--git-dir', gitDir, ...args],
-      { encoding: 'buffer', maxBuffer, timeout: GIT_TIMEOUT_MS, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } },
-      // On a maxBuffer overflow git's partial output still arrives: keep it on the error.
-      (err, stdout) => (err ? reject(Object.assign(err, { stdout })) : resolve(stdout)),
-    );
-  });
+  return runGit(args, { gitDir, maxBuffer, timeoutMs: GIT_TIMEOUT_MS });
 }
 
 /**
@@ -95,9 +87,9 @@ async function readAt(gitDir: string, rev: string): Promise<Readme | undefined> 
     // The blob git's own listing of the tree names.
     blob = await git(gitDir, ['cat-file', 'blob', blobId], MAX_README_BYTES + 1);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stdout?: Buffer };
-    if (e.code !== 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER' || !e.stdout) return undefined;
-    blob = e.stdout;
+    // On an overflow git's first bytes still arrive: show them, marked as cut.
+    if (!(err instanceof GitRunError && err.overflow)) return undefined;
+    blob = err.stdout;
     truncated = true;
   }
   if (blob.length > MAX_README_BYTES) {

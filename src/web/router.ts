@@ -4,7 +4,7 @@
 // bug list of "x"). When no prefix exists, the most specific reading is kept
 // so the handler can answer "repository not found" for the right name.
 
-import { checkRepoName, MAX_GROUP_DEPTH } from '../git/repo-path.js';
+import { isRepoName, MAX_GROUP_DEPTH } from '../git/repo-path.js';
 
 export type Route =
   | { kind: 'index' }
@@ -64,15 +64,27 @@ type Tail =
   | { kind: 'commit'; id: string }
   | { kind: 'branches' | 'tags' };
 const CODE_WORDS = new Set<string>(['tree', 'blob', 'raw', 'commits']);
-type Exists = (repo: string) => Promise<boolean>;
+type Exists = (repo: string) => boolean | Promise<boolean>;
 
-function isValidName(name: string): boolean {
-  try {
-    checkRepoName(name);
-    return true;
-  } catch {
-    return false;
-  }
+/** Path prefixes the server answers itself, before any repository name is read. */
+const RESERVED_FIRST = '-';
+const API_ROOT = ['api', 'v1'];
+/** Words that start a route after a repository's name (/{repo}/bugs/…). A route added after a name adds its word here. */
+const TAIL_WORDS = new Set<string>(['bugs', 'branches', 'tags', 'commit', ...CODE_WORDS]);
+
+/**
+ * Why a new repository may not take `name`, or undefined when it may: the
+ * name would be hidden by one of the server's own paths (`api/v1/…`, `-/…`),
+ * or would hide pages of another repository (`x/bugs`, `x/tree/…`). Existing
+ * repositories are still served as before.
+ */
+export function routeClash(name: string): string | undefined {
+  const segs = name.split('/');
+  if (segs[0] === RESERVED_FIRST) return `/${RESERVED_FIRST}/ is reserved for the server`;
+  if (API_ROOT.every((s, i) => segs[i] === s)) return `/${API_ROOT.join('/')}/ is the JSON API`;
+  const word = segs.slice(1).find((s) => TAIL_WORDS.has(s));
+  if (word) return `a "${word}" segment after the first would hide another repository's pages`;
+  return undefined;
 }
 
 /**
@@ -99,21 +111,33 @@ async function splitRepo(segs: string[], exists: Exists): Promise<{ repo: string
   }
   // Longest name first (a repository "x/tree" shadows the code of "x").
   candidates.sort((a, b) => b.repo.length - a.repo.length);
-  const valid = candidates.filter((c) => isValidName(c.repo));
+  const valid = candidates.filter((c) => isRepoName(c.repo));
   for (const c of valid) if (await exists(c.repo)) return c;
   return valid.at(-1) ?? candidates.at(-1);
 }
 
 export async function matchRoute(segs: string[], exists: Exists): Promise<Route> {
   if (segs.length === 0) return { kind: 'index' };
-  if (segs[0] === '-') {
+  // Repository name segments never end in ".git", so the first one that does
+  // ends the name of a repository served over git smart HTTP. Checked before
+  // the server's own paths, so a push to a name under them gets a clear
+  // refusal from git-http rather than a 404; only /api/v1/repos/ is left to
+  // the API, whose code paths may hold such segments.
+  const gitAt = segs.findIndex((s) => s.toLowerCase().endsWith('.git'));
+  const underApiRepos = segs[0] === API_ROOT[0] && segs[1] === API_ROOT[1] && segs[2] === 'repos';
+  if (gitAt !== -1 && !underApiRepos) {
+    const repo = [...segs.slice(0, gitAt), segs[gitAt].slice(0, -4)].join('/');
+    const rest = segs.slice(gitAt + 1);
+    return { kind: 'git', repo, path: rest.length ? '/' + rest.join('/') : '' };
+  }
+  if (segs[0] === RESERVED_FIRST) {
     if (segs.length === 2 && segs[1] === 'healthz') return { kind: 'healthz' };
     if (segs.length === 2 && segs[1] === 'metrics') return { kind: 'metrics' };
     if (segs.length === 2 && segs[1] === 'style.css') return { kind: 'style' };
     return { kind: 'not-found' };
   }
 
-  if (segs[0] === 'api' && segs[1] === 'v1') {
+  if (segs[0] === API_ROOT[0] && segs[1] === API_ROOT[1]) {
     if (segs[2] !== 'repos') return { kind: 'not-found' };
     if (segs.length === 3) return { kind: 'api-repos' };
     const split = await splitRepo(segs.slice(3), exists);
@@ -139,15 +163,6 @@ export async function matchRoute(segs: string[], exists: Exists): Promise<Route>
       default:
         return tail satisfies never;
     }
-  }
-
-  // Repository name segments never end in ".git", so the first one that does
-  // ends the name of a repository served over git smart HTTP.
-  const gitAt = segs.findIndex((s) => s.toLowerCase().endsWith('.git'));
-  if (gitAt !== -1) {
-    const repo = [...segs.slice(0, gitAt), segs[gitAt].slice(0, -4)].join('/');
-    const rest = segs.slice(gitAt + 1);
-    return { kind: 'git', repo, path: rest.length ? '/' + rest.join('/') : '' };
   }
 
   const split = await splitRepo(segs, exists);

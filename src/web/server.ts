@@ -1,60 +1,57 @@
 // bugserve's HTTP server: routes requests to pages, the JSON API, git smart
 // HTTP, health and metrics; one log line and one histogram sample per
-// request; graceful shutdown.
+// request; a graceful close. It serves HTTP only: what it serves from (the
+// data folder, the cache, the render pool, the git process limit) is built
+// by src/app.ts.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import type { Logger } from 'pino';
-import { Registry } from 'prom-client';
-import { GitBugCacheManager, type CacheOptions } from '../cache/manager.js';
+import type { Registry } from 'prom-client';
+import type { DataDir } from '../data/dir.js';
 import { NotFoundError } from '../errors.js';
-import type { Config } from '../config.js';
+import type { ProcessLimit } from '../git/process-limit.js';
 import { checkRepoName, repoExists } from '../git/repo-path.js';
-import { startHookListener } from '../hooks/listener.js';
-import { DEFAULT_PROCESS_LIMIT, ProcessLimit } from '../git/process-limit.js';
-import { RenderPool } from '../render/pool.js';
+import type { RenderPool } from '../render/pool.js';
 import { apiBug, apiBugs, apiRepo, apiRepos, sendApiError } from './api.js';
 import { apiBlob, apiCommit, apiCommits, apiTree } from './code-api.js';
 import { blobRoute, commitRoute, commitsRoute, rawRoute, refsRoute, restBytes, treeRoute } from './code.js';
-import type { WebContext } from './context.js';
-import { errorBody, httpStatus, isServerFault, MethodNotAllowedError } from './errors.js';
-import { handleGitHttp } from './git-http.js';
+import type { BugCache, WebContext } from './context.js';
+import { errorHeaders, isServerFault, MethodNotAllowedError } from './errors.js';
+import { handleGitHttp, sendGitError } from './git-http.js';
 import { repoPath } from './html.js';
-import { createLogger } from './logger.js';
 import { RenderedMarkdown } from './rendered.js';
 import { createHttpMetrics } from './metrics.js';
-import { parseTarget } from './request.js';
+import { parseTarget, type Target } from './request.js';
 import { contentSecurityPolicy, redirect, sendJson, sendText } from './respond.js';
 import { ROUTE_PATTERNS, matchRoute, type Route } from './router.js';
 import { bugListRoute, bugRoute, indexRoute, repoRoute, sendErrorPage } from './site.js';
 import { styleRoute } from './stylesheet.js';
 
-/** The server's configuration: `Config` (src/config.ts), with reposDir and logLevel optional. */
-export interface ServerConfig extends Omit<Config, 'reposDir' | 'logLevel' | 'imageHosts'> {
-  /** default DATA/repos */
-  reposDir?: string;
-  /** default none */
-  imageHosts?: string[];
-  logLevel?: string;
-  logger?: Logger;
-  /** how long shutdown waits for requests in flight before cutting connections */
-  shutdownGraceMs?: number;
-  /** extra cache manager options (tests: allowFaults, closeTimeoutMs) */
-  cache?: Partial<CacheOptions>;
+export interface WebServerOptions {
+  data: DataDir;
+  cache: BugCache;
+  render: RenderPool;
+  /** the registry /-/metrics shows; the HTTP histogram is added to it */
+  registry: Registry;
+  log: Logger;
+  /** HTTP basic auth password for pushes; undefined or '' disables pushing */
+  pushToken: string | undefined;
+  gitLimit: ProcessLimit;
+  /** a git request body that sends nothing for this long is cut off */
+  gitBodyIdleTimeoutMs?: number;
+  /** hosts whose images bug comments may show (the page's CSP) */
+  imageHosts?: readonly string[];
 }
 
-export interface RunningServer {
+export interface WebServer {
   url: string;
   port: number;
-  cache: GitBugCacheManager;
-  registry: Registry;
-  close(): Promise<void>;
+  /** Stops taking requests, gives those in flight up to graceMs, then cuts the rest. */
+  close(graceMs: number): Promise<void>;
 }
 
 const READ_METHODS = ['GET', 'HEAD'];
-const REF_PREFIXES = ['refs/bugs/', 'refs/identities/'];
 /** Errors under /api/v1 are JSON even when no API route matched. */
 const API_PATH = /^\/api\/v1(\/|\?|$)/;
 
@@ -70,56 +67,38 @@ function hasRepo(route: Route): route is Extract<Route, { repo: string }> {
   return 'repo' in route;
 }
 
-export async function startServer(config: ServerConfig): Promise<RunningServer> {
-  const log = config.logger ?? createLogger(config.logLevel);
-  const dataDir = path.resolve(config.dataDir);
-  const reposDir = path.resolve(config.reposDir ?? path.join(dataDir, 'repos'));
-  await mkdir(reposDir, { recursive: true });
-
-  const registry = new Registry();
+/** Listens on host:port and serves until close(). */
+export async function listenWeb(opts: WebServerOptions, host: string, port: number): Promise<WebServer> {
+  const { data, log, registry } = opts;
   const metrics = createHttpMetrics(registry);
-  const cache = new GitBugCacheManager({
-    reposDir,
-    // One persisted bug index per repository; never inside a bare repository.
-    indexDir: path.join(dataDir, 'cache'),
-    idleTimeoutMs: config.idleTimeoutMs,
-    maxWorkers: config.maxWorkers,
-    mode: config.cacheMode,
-    logger: log,
-    registry,
-    ...config.cache,
-  });
-
-  let hooks: { close(): Promise<void> } | undefined;
-  const csp = contentSecurityPolicy(config.imageHosts);
+  const csp = contentSecurityPolicy(opts.imageHosts);
   let closing = false;
   let active = 0;
   // fallbackHost is set once the port is known.
-  // One render pool for the server: Markdown and highlighting never run on the main thread.
-  const renderPool = new RenderPool();
   const ctx: WebContext = {
-    reposDir,
-    cache,
+    reposDir: data.repos,
+    cache: opts.cache,
+    gitLimit: opts.gitLimit,
+    render: opts.render,
+    // Rendered Markdown of bug and repository pages, kept (bounded by bytes).
+    markdown: new RenderedMarkdown(opts.render),
     fallbackHost: '',
-    gitLimit: new ProcessLimit(DEFAULT_PROCESS_LIMIT),
-    render: renderPool,
-    markdown: new RenderedMarkdown(renderPool),
   };
-  const exists = (name: string) => repoExists(reposDir, name);
+  const exists = (name: string) => repoExists(data.repos, name);
 
-  async function dispatch(req: IncomingMessage, res: ServerResponse, route: Route, target: ReturnType<typeof parseTarget>) {
+  async function dispatch(req: IncomingMessage, res: ServerResponse, route: Route, target: Target): Promise<void> {
     if (route.kind === 'git') {
       checkRepoName(route.repo);
       // A browser visiting the clone URL gets the repository page.
       if (route.path === '' && (req.method === 'GET' || req.method === 'HEAD')) return redirect(res, repoPath(route.repo));
       return handleGitHttp(req, res, {
-        reposDir,
+        data,
         repoName: route.repo,
         path: route.path,
-        pushToken: config.pushToken,
-        dataDir,
+        pushToken: opts.pushToken,
+        gitLimit: opts.gitLimit,
+        bodyIdleTimeoutMs: opts.gitBodyIdleTimeoutMs,
         logger: log,
-        onRepoCreated: (name: string) => log.info({ repo: name }, 'repository created by push'),
       });
     }
     if (!READ_METHODS.includes(req.method ?? '')) throw new MethodNotAllowedError(req.method ?? '', READ_METHODS);
@@ -171,25 +150,24 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       case 'not-found':
         throw new NotFoundError('page', '/' + target.segments.join('/'));
       default:
+        // A route kind without a case fails to compile here.
         return route satisfies never;
     }
   }
 
-  async function fail(req: IncomingMessage, res: ServerResponse, route: Route | undefined, err: unknown) {
-    const status = httpStatus(err);
+  async function fail(req: IncomingMessage, res: ServerResponse, route: Route | undefined, err: unknown): Promise<void> {
     if (isServerFault(err)) log.error({ err, url: req.url?.slice(0, 512) }, 'request failed');
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    if (err instanceof MethodNotAllowedError) res.setHeader('Allow', err.allow.join(', '));
-    if (status === 503) res.setHeader('Retry-After', '1');
+    for (const [name, value] of Object.entries(errorHeaders(err))) res.setHeader(name, value);
     if (route?.kind === 'git') {
-      await sendText(res, status, 'text/plain; charset=utf-8', errorBody(err).error.message + '\n');
+      await sendGitError(res, err);
     } else if (route?.kind.startsWith('api') || API_PATH.test(req.url ?? '')) {
       await sendApiError(res, err);
     } else {
-      const repo = route && hasRepo(route) && (await exists(route.repo)) ? route.repo : undefined;
+      const repo = route && hasRepo(route) && exists(route.repo) ? route.repo : undefined;
       await sendErrorPage(ctx, res, err, repo);
     }
   }
@@ -204,7 +182,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       metrics.observe(req.method ?? '', pattern, res.statusCode, ms / 1000);
       log.info(
-        { method: req.method, path: logPath(req.url), ...(repo !== undefined ? { repo } : {}), route: pattern, status: res.statusCode, ms: Math.round(ms * 10) / 10, ...(res.writableFinished ? {} : { aborted: true }) },
+        {
+          method: req.method,
+          path: logPath(req.url),
+          ...(repo !== undefined ? { repo } : {}),
+          route: pattern,
+          status: res.statusCode,
+          ms: Math.round(ms * 10) / 10,
+          ...(res.writableFinished ? {} : { aborted: true }),
+        },
         'request',
       );
     });
@@ -230,65 +216,36 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     void handle(req, res);
   });
   // A large push over a slow link outlasts Node's 5-minute default; headers
-  // still have to arrive within headersTimeout.
+  // still have to arrive within headersTimeout, and a stalled git body is cut
+  // off by git-http's own idle timeout.
   server.requestTimeout = 30 * 60_000;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
     });
-  } catch (err) {
-    // Nothing may keep the process alive after a failed start (port in use, ...).
-    await cache.close();
-    await ctx.render.close();
-    throw err;
-  }
-  // Started once the port is ours, so a second server on the same data folder
-  // fails on the port first, without touching this one's socket.
-  // Pushes tell us which refs moved; only bug and identity refs matter to the cache.
-  try {
-    hooks = await startHookListener(dataDir, (repo: string, refs: string[]) => {
-      if (refs.length === 0 || refs.some((r: string) => REF_PREFIXES.some((p) => r.startsWith(p)))) {
-        cache.invalidateCache(repo, 'hook');
-      }
-    }, log);
-  } catch (err) {
-    // The cache still notices changed refs on its own before answering.
-    log.warn({ err: (err as Error).message }, 'hook listener did not start; pushes are noticed by the refs check only');
-  }
-
+  });
   const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  const url = `http://${host}:${addr.port}`;
-  ctx.fallbackHost = `${host}:${addr.port}`;
-  log.info({ url, reposDir, cache: config.cacheMode }, 'bugserve listening');
+  const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  ctx.fallbackHost = `${shownHost}:${addr.port}`;
 
   let closed: Promise<void> | undefined;
-  const grace = config.shutdownGraceMs ?? 10_000;
-  async function shutdown(): Promise<void> {
+  async function shutdown(graceMs: number): Promise<void> {
     closing = true;
     log.info({ inFlight: active }, 'shutting down');
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    const deadline = Date.now() + grace;
+    const deadline = Date.now() + graceMs;
     while (active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     if (active > 0) log.warn({ inFlight: active }, 'cutting requests still in flight');
     server.closeAllConnections();
     await serverClosed;
-    await hooks?.close().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'hook listener close failed'));
-    await cache.close();
-    await ctx.render.close();
-    log.info('stopped');
   }
 
   return {
-    url,
+    url: `http://${shownHost}:${addr.port}`,
     port: addr.port,
-    cache,
-    registry,
-    close: () => (closed ??= shutdown()),
+    close: (graceMs) => (closed ??= shutdown(graceMs)),
   };
 }

@@ -56,7 +56,7 @@ export async function bugListRoute(ctx: WebContext, res: ServerResponse, target:
     return await sendHtml(res, 200, bugListPage({ repo, q, reply }));
   } catch (err) {
     if (!(err instanceof InvalidQueryError)) throw err;
-    if (!(await repoExists(ctx.reposDir, repo))) throw new NotFoundError('repository', repo);
+    if (!repoExists(ctx.reposDir, repo)) throw new NotFoundError('repository', repo);
     return sendHtml(res, httpStatus(err), bugListPage({ repo, q, error: err.message }));
   }
 }

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../src/gen/generate.js';
 import type { ExpectedBug } from '../../src/gen/types.js';
 import { labelColor } from '../../src/gitbug/label-color.js';
-import type { RunningServer } from '../../src/web/server.js';
+import type { RunningServer } from '../../src/app.js';
 import { PAGE_SIZE } from '../../src/web/site.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { PROJECT_ROOT, loadCorpus } from '../helpers/corpus.js';

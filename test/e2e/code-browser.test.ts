@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/web/server.js';
+import type { RunningServer } from '../../src/app.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { makeCodeRepo, type CodeRepo } from '../helpers/code-repo.js';
 import { PROJECT_ROOT } from '../helpers/corpus.js';

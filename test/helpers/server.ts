@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { pino } from 'pino';
-import { startServer, type RunningServer, type ServerConfig } from '../../src/web/server.js';
+import { startServer, type RunningServer, type ServerConfig } from '../../src/app.js';
 import { CLI } from './build.js';
 
 export const LOOPBACK = '127.0.0.1';
@@ -70,8 +70,8 @@ export async function spawnServer(opts: SpawnOptions): Promise<ChildServer> {
   const waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
   let stderr = '';
   let buf = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-  child.stdout!.on('data', (c: Buffer) => {
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  child.stdout.on('data', (c: Buffer) => {
     buf += c.toString('utf8');
     for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n')) {
       const text = buf.slice(0, nl);

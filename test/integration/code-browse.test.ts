@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/web/server.js';
+import type { RunningServer } from '../../src/app.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { UnavailableError } from '../../src/errors.js';
 import { ProcessLimit } from '../../src/git/process-limit.js';

@@ -3,7 +3,7 @@
 // the server's own request parsing (parseTarget + matchRoute); `/raw/...`
 // hands names to the handler without that parsing, to check its own guard.
 
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -12,10 +12,13 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { gitSandbox } from '../helpers/git-client.js';
+import { waitForGit } from '../helpers/processes.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BadRequestError } from '../../src/errors.js';
+import { dataDirAt } from '../../src/data/dir.js';
+import { ProcessLimit } from '../../src/git/process-limit.js';
+import { findRepos } from '../../src/git/repo-path.js';
 import { HOOK_MARKER } from '../../src/hooks/install.js';
-import { handleGitHttp } from '../../src/web/git-http.js';
+import { handleGitHttp, sendGitError } from '../../src/web/git-http.js';
 import { parseTarget } from '../../src/web/request.js';
 import { matchRoute } from '../../src/web/router.js';
 
@@ -28,7 +31,7 @@ let work: string;
 let server: http.Server;
 let base: string;
 let pushToken: string | undefined = TOKEN;
-const created: string[] = [];
+const gitLimit = new ProcessLimit();
 const encodings: string[] = [];
 
 const { git, gitOk } = gitSandbox(() => root);
@@ -79,20 +82,20 @@ function rawRequest(
 
 async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.headers['content-encoding']) encodings.push(String(req.headers['content-encoding']));
-  const ctx = { reposDir, dataDir, pushToken, onRepoCreated: (n: string) => created.push(n) };
-  // /raw/<percent-encoded name>/<rest>: the handler alone decides about the name.
-  const raw = /^\/raw\/([^/]+)(\/[^?]*)/.exec(req.url ?? '');
-  if (raw) return handleGitHttp(req, res, { ...ctx, repoName: decodeURIComponent(raw[1]), path: raw[2] });
+  const ctx = { data: dataDirAt(dataDir), pushToken, gitLimit };
   try {
+    // /raw/<percent-encoded name>/<rest>: the handler alone decides about the name.
+    const raw = /^\/raw\/([^/]+)(\/[^?]*)/.exec(req.url ?? '');
+    if (raw) return await handleGitHttp(req, res, { ...ctx, repoName: decodeURIComponent(raw[1]), path: raw[2] });
     const target = parseTarget(req.url);
-    const r = await matchRoute(target.segments, async () => false);
+    const r = await matchRoute(target.segments, () => false);
     if (r.kind !== 'git') {
       res.writeHead(404).end();
       return;
     }
     await handleGitHttp(req, res, { ...ctx, repoName: r.repo, path: r.path });
   } catch (err) {
-    res.writeHead(err instanceof BadRequestError ? 400 : 500).end(String(err));
+    await sendGitError(res, err);
   }
 }
 
@@ -181,7 +184,7 @@ describe('git smart HTTP', () => {
     const dir = path.join(reposDir, 'team', 'fresh.git');
     expect(await gitOk(['--git-dir', dir, 'rev-parse', 'main'])).toBe(await gitOk(['rev-parse', 'HEAD'], work));
     expect(await readFile(path.join(dir, 'hooks', 'post-receive'), 'utf8')).toContain(HOOK_MARKER);
-    expect(created).toEqual(['team/fresh']);
+    expect((await findRepos(reposDir)).map((r) => r.name)).toContain('team/fresh');
 
     const dest = path.join(root, 'clone-fresh');
     await gitOk(['clone', '--quiet', url('team/fresh'), dest]);
@@ -192,7 +195,7 @@ describe('git smart HTTP', () => {
     const dest2 = path.join(root, 'clone-trunk');
     await gitOk(['clone', '--quiet', url('team/trunk'), dest2]);
     expect(existsSync(path.join(dest2, 'a.txt'))).toBe(true);
-    expect(created).toEqual(['team/fresh', 'team/trunk']);
+    expect((await findRepos(reposDir)).map((r) => r.name)).toEqual(['demo', 'team/fresh', 'team/trunk']);
   });
 
   it('does not create a repository for reads or for pushes without the token', async () => {
@@ -241,7 +244,7 @@ describe('git smart HTTP', () => {
     const viaGit = await git(['push', url('%2e%2e/x', TOKEN), 'main'], work);
     expect(viaGit.code).not.toBe(0);
     expect(await listTree(root)).toEqual(before);
-    expect(created).toEqual(['team/fresh', 'team/trunk']);
+    expect((await findRepos(reposDir)).map((r) => r.name)).toEqual(['demo', 'team/fresh', 'team/trunk']);
   });
 
   it('streams a push of several megabytes and a clone of it back', async () => {
@@ -281,37 +284,7 @@ describe('git smart HTTP', () => {
   });
 
   it('stops git when the client goes away', async () => {
-    // Every git process below this test process (http-backend, upload-pack, pack-objects).
-    const gitDescendants = () =>
-      new Promise<string[]>((resolve) =>
-        execFile('ps', ['-e', '-o', 'pid=,ppid=,args='], (_e, out) => {
-          const rows = String(out)
-            .trim()
-            .split('\n')
-            .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
-            .filter((m): m is RegExpExecArray => m !== null);
-          const mine = new Set([process.pid]);
-          for (let grew = true; grew; ) {
-            grew = false;
-            for (const [, pid, ppid] of rows) {
-              if (mine.has(Number(ppid)) && !mine.has(Number(pid))) {
-                mine.add(Number(pid));
-                grew = true;
-              }
-            }
-          }
-          resolve(rows.filter(([, pid, , args]) => mine.has(Number(pid)) && /\bgit\b/.test(args)).map((m) => m[3]));
-        }),
-      );
-    const waitFor = async (cond: (procs: string[]) => boolean) => {
-      const deadline = Date.now() + 5000;
-      let procs = await gitDescendants();
-      while (!cond(procs) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-        procs = await gitDescendants();
-      }
-      return procs;
-    };
+    const waitFor = (cond: (procs: string[]) => boolean) => waitForGit(cond);
     const { port } = server.address() as AddressInfo;
 
     // 1. A request body that never ends: http-backend is waiting for it.

@@ -5,7 +5,7 @@
 // Real repositories, real worker threads, a real server on loopback.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/web/server.js';
+import type { RunningServer } from '../../src/app.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { initBare, ops, smallRepo, tempDir, writeBug, writeIdentity } from '../helpers/git-bug-writer.js';
 import { metric, request, spawnServer, type ChildServer } from '../helpers/server.js';

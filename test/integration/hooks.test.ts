@@ -14,9 +14,10 @@ import { ensureBuilt } from '../helpers/build.js';
 import { gitSandbox } from '../helpers/git-client.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HOOK_MARKER, LOCAL_HOOK } from '../../src/hooks/install.js';
-import { socketPath } from '../../src/hooks/channel.js';
+import { dataDirAt } from '../../src/data/dir.js';
 import { startHookListener } from '../../src/hooks/listener.js';
-import { handleGitHttp } from '../../src/web/git-http.js';
+import { handleGitHttp, sendGitError } from '../../src/web/git-http.js';
+import { ProcessLimit } from '../../src/git/process-limit.js';
 import { CORPUS_BUNDLE, PROJECT_ROOT } from '../helpers/corpus.js';
 
 const CLI = path.join(PROJECT_ROOT, 'dist', 'src', 'cli.js');
@@ -26,6 +27,7 @@ const ZERO = '0'.repeat(40);
 let root: string;
 let dataDir: string;
 let reposDir: string;
+const gitLimit = new ProcessLimit();
 let work: string;
 let server: http.Server;
 let base: string;
@@ -75,7 +77,9 @@ beforeAll(async () => {
   server = http.createServer((req, res) => {
     const m = /^\/(.+)\.git(\/[^?]*)/.exec(req.url ?? '');
     if (!m) return void res.writeHead(404).end();
-    void handleGitHttp(req, res, { reposDir, dataDir, repoName: m[1], path: m[2], pushToken: TOKEN });
+    void handleGitHttp(req, res, { data: dataDirAt(dataDir), gitLimit, repoName: m[1], path: m[2], pushToken: TOKEN }).catch((err: unknown) =>
+      sendGitError(res, err),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -173,7 +177,7 @@ describe('post-receive notifies the server', () => {
   });
 
   it('does not hold up a push when no server runs', async () => {
-    expect(existsSync(socketPath(dataDir))).toBe(false);
+    expect(existsSync(dataDirAt(dataDir).socket)).toBe(false);
     const r = await git(['push', url('proj'), `${bugRefs[2]}:${bugRefs[2]}`], work);
     expect(r.code, r.stderr).toBe(0);
     expect(r.ms).toBeLessThan(3000);
@@ -183,7 +187,7 @@ describe('post-receive notifies the server', () => {
   it('gives up on a server that never answers, and the push still succeeds', async () => {
     // Something accepts on the socket but never replies.
     const mute = net.createServer(() => undefined);
-    await new Promise<void>((resolve) => mute.listen(socketPath(dataDir), resolve));
+    await new Promise<void>((resolve) => mute.listen(dataDirAt(dataDir).socket, resolve));
     try {
       const r = await git(['push', path.join(reposDir, 'proj.git'), `${bugRefs[3]}:${bugRefs[3]}`], work);
       expect(r.code, r.stderr).toBe(0);
@@ -198,7 +202,7 @@ describe('post-receive notifies the server', () => {
 describe('startHookListener', () => {
   function send(line: string | Buffer): Promise<string> {
     return new Promise((resolve, reject) => {
-      const c = net.connect(socketPath(dataDir));
+      const c = net.connect(dataDirAt(dataDir).socket);
       let reply = '';
       c.on('data', (d: Buffer) => (reply += d.toString('utf8')));
       c.on('close', () => resolve(reply));
@@ -228,7 +232,7 @@ describe('startHookListener', () => {
 
   it('replaces a stale socket but never a live one', async () => {
     // A server killed without cleaning up leaves its socket file behind.
-    const sock = socketPath(dataDir);
+    const sock = dataDirAt(dataDir).socket;
     const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(sock)}, () => console.log('up'))`], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });

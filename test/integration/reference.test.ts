@@ -25,7 +25,7 @@ const sha256 = (b: string | Buffer) => createHash('sha256').update(b).digest('he
 
 function byId(bugs: Bug[]): Map<string, Bug> {
   const map = new Map<string, Bug>();
-  for (const b of bugs) map.set(String(b.id), b);
+  for (const b of bugs) map.set(b.id as string, b);
   return map;
 }
 
@@ -49,7 +49,7 @@ function runReference(dir: string): Map<string, Bug> {
 function runBugserve(dir: string, backend: string): Map<string, Bug> {
   const r = spawnSync('node', [CLI, 'bugs', dir, '--json', '--backend', backend], { encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0 && r.status !== 1) throw new Error(`bugserve bugs failed (${r.status}): ${r.stderr}`);
-  const bugs = jsonLines(r.stdout).map(({ timeline: _timeline, ...rest }) => rest as Bug);
+  const bugs = jsonLines(r.stdout).map(({ timeline: _timeline, ...rest }) => rest);
   for (const line of r.stderr.split('\n')) {
     const m = /^damaged bug (\S+): (.*)$/.exec(line);
     if (m) bugs.push({ id: m[1], damaged: m[2] });

@@ -1,7 +1,7 @@
 // The JSON API against a real server over real bare repositories.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/web/server.js';
+import type { RunningServer } from '../../src/app.js';
 
 import { buildFixture, getJson, request, start, XSS, type Fixture } from './web-fixture.js';
 

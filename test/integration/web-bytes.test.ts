@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelColor, LABEL_PALETTE, contrastRatio, relativeLuminance } from '../../src/gitbug/label-color.js';
 import { STYLE_HASH, STYLE_URL } from '../../src/web/pages/style.js';
-import type { RunningServer } from '../../src/web/server.js';
+import type { RunningServer } from '../../src/app.js';
 import { buildFixture, metricValue, request, start, type Fixture } from './web-fixture.js';
 
 let fx: Fixture;

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { pino } from 'pino';
-import { startServer, type RunningServer, type ServerConfig } from '../../src/web/server.js';
+import { startServer, type RunningServer, type ServerConfig } from '../../src/app.js';
 import { generate } from '../../src/gen/generate.js';
 import type { ExpectedBug } from '../../src/gen/types.js';
 import { loadCorpus } from '../helpers/corpus.js';

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installHook } from '../../src/hooks/install.js';
-import type { RunningServer } from '../../src/web/server.js';
+import type { RunningServer } from '../../src/app.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { git, ops, smallRepo, tempDir, writeBug } from '../helpers/git-bug-writer.js';
 import { getJson, metricValue, request, start } from './web-fixture.js';

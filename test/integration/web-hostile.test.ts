@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/web/server.js';
+import type { RunningServer } from '../../src/app.js';
 import { smallRepo } from '../helpers/git-bug-writer.js';
 import { buildFixture, metricValue, request, start, type Fixture } from './web-fixture.js';
 

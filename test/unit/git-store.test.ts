@@ -142,8 +142,8 @@ const BACKENDS = [
   ['isomorphic-git', (dir: string) => new IsomorphicStore(dir)],
 ] as const;
 
-function rejectsWith(p: Promise<unknown>, cls: Function, re: RegExp) {
-  return expect(p).rejects.toSatisfy((e: unknown) => e instanceof cls && re.test((e as Error).message));
+function rejectsWith(p: Promise<unknown>, cls: abstract new (...args: never[]) => Error, re: RegExp) {
+  return expect(p).rejects.toSatisfy((e: unknown) => e instanceof cls && re.test((e).message));
 }
 
 describe.each(['loose', 'packed'] as const)('%s objects and refs', (layout) => {

@@ -75,19 +75,19 @@ describe('repoDir', () => {
 });
 
 describe('repoExists', () => {
-  it('is true for bare repositories only', async () => {
-    expect(await repoExists(reposDir, 'alpha')).toBe(true);
-    expect(await repoExists(reposDir, 'group/beta')).toBe(true);
-    expect(await repoExists(reposDir, 'group')).toBe(false);
-    expect(await repoExists(reposDir, 'fake')).toBe(false);
-    expect(await repoExists(reposDir, 'note')).toBe(false);
-    expect(await repoExists(reposDir, 'missing')).toBe(false);
+  it('is true for bare repositories only', () => {
+    expect(repoExists(reposDir, 'alpha')).toBe(true);
+    expect(repoExists(reposDir, 'group/beta')).toBe(true);
+    expect(repoExists(reposDir, 'group')).toBe(false);
+    expect(repoExists(reposDir, 'fake')).toBe(false);
+    expect(repoExists(reposDir, 'note')).toBe(false);
+    expect(repoExists(reposDir, 'missing')).toBe(false);
   });
 
-  it('never reaches outside reposDir and never throws for hostile names', async () => {
-    expect(await repoExists(reposDir, '../secret')).toBe(false);
-    expect(await repoExists(reposDir, 'group/../../secret')).toBe(false);
-    expect(await repoExists(reposDir, '/' + path.join(root, 'secret'))).toBe(false);
+  it('never reaches outside reposDir and never throws for hostile names', () => {
+    expect(repoExists(reposDir, '../secret')).toBe(false);
+    expect(repoExists(reposDir, 'group/../../secret')).toBe(false);
+    expect(repoExists(reposDir, '/' + path.join(root, 'secret'))).toBe(false);
   });
 });
 

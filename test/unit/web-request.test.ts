@@ -39,7 +39,7 @@ describe('parseTarget', () => {
 
 describe('matchRoute', () => {
   const repos = new Set(['app', 'group/app', 'group/app/bugs', 'bugs']);
-  const exists = async (name: string) => repos.has(name);
+  const exists = (name: string) => repos.has(name);
   const route = (p: string) => matchRoute(parseTarget(p).segments, exists);
 
   it('routes fixed paths', async () => {
@@ -86,7 +86,7 @@ describe('matchRoute', () => {
 
   it('never looks up names that fail validation', async () => {
     const asked: string[] = [];
-    const spy = async (n: string) => {
+    const spy = (n: string) => {
       asked.push(n);
       return false;
     };
