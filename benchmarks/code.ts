@@ -31,9 +31,19 @@ const file = (d: number, f: number) => `${folder(d)}/file${String(f).padStart(3,
 
 /** A small TypeScript module, different per file and revision. */
 function source(d: number, f: number, rev: number): string {
-  const lines = [`// module ${d}/${f}, revision ${rev}`, `import { helper } from '../d${String((d + 1) % FOLDERS).padStart(2, '0')}/file000.js';`, ''];
+  const lines = [
+    `// module ${d}/${f}, revision ${rev}`,
+    `import { helper } from '../d${String((d + 1) % FOLDERS).padStart(2, '0')}/file000.js';`,
+    '',
+  ];
   for (let i = 0; i < 12; i++) {
-    lines.push(`export function fn${i}(x: number): number {`, `  const y = x * ${i + rev} + ${d * 7 + f}; // step ${i}`, `  return helper(y) > ${i * 3} ? y : -y;`, '}', '');
+    lines.push(
+      `export function fn${i}(x: number): number {`,
+      `  const y = x * ${i + rev} + ${d * 7 + f}; // step ${i}`,
+      `  return helper(y) > ${i * 3} ? y : -y;`,
+      '}',
+      '',
+    );
   }
   return lines.join('\n');
 }
@@ -42,7 +52,9 @@ function source(d: number, f: number, rev: number): string {
 async function makeRepo(log: (s: string) => void): Promise<string> {
   const dir = path.join(REPOS_DIR, `${NAME}.git`);
   if (isComplete(dir)) return dir;
-  log(`code: writing ${COMMITS.toLocaleString('en-US')} commits over ${(FOLDERS * PER_FOLDER).toLocaleString('en-US')} files with git fast-import...`);
+  log(
+    `code: writing ${COMMITS.toLocaleString('en-US')} commits over ${(FOLDERS * PER_FOLDER).toLocaleString('en-US')} files with git fast-import...`,
+  );
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(REPOS_DIR, { recursive: true });
   await new Promise<void>((resolve, reject) => {
@@ -50,7 +62,9 @@ async function makeRepo(log: (s: string) => void): Promise<string> {
     init.on('close', (c) => (c === 0 ? resolve() : reject(new Error('git init failed'))));
   });
   const fi = spawn('git', ['--git-dir', dir, 'fast-import', '--quiet', '--done'], { stdio: ['pipe', 'ignore', 'inherit'] });
-  const done = new Promise<void>((resolve, reject) => fi.on('close', (c) => (c === 0 ? resolve() : reject(new Error(`fast-import exited ${c}`)))));
+  const done = new Promise<void>((resolve, reject) =>
+    fi.on('close', (c) => (c === 0 ? resolve() : reject(new Error(`fast-import exited ${c}`)))),
+  );
   const out: string[] = [];
   let pending = 0;
   const flush = async () => {
@@ -63,11 +77,18 @@ async function makeRepo(log: (s: string) => void): Promise<string> {
   for (let c = 1; c <= COMMITS; c++) {
     const when = base + c * 600;
     out.push(`commit refs/heads/main\nmark :${c}\ncommitter Bench <bench@example.org> ${when} +0000\n`);
-    out.push(data(c === 1 ? 'Initial import of 10,000 files\n' : `Change ${c}: tune module ${(c * 7919) % (FOLDERS * PER_FOLDER)}\n\nA longer description of change ${c}.\n`));
+    out.push(
+      data(
+        c === 1
+          ? 'Initial import of 10,000 files\n'
+          : `Change ${c}: tune module ${(c * 7919) % (FOLDERS * PER_FOLDER)}\n\nA longer description of change ${c}.\n`,
+      ),
+    );
     if (c > 1) out.push(`from :${c - 1}\n`);
     if (c === 1) {
       out.push(`M 100644 inline README.md\n${data('# code-10k\n\nA benchmark repository: 100 folders of 100 TypeScript files.\n')}`);
-      for (let d = 0; d < FOLDERS; d++) for (let f = 0; f < PER_FOLDER; f++) out.push(`M 100644 inline ${file(d, f)}\n${data(source(d, f, 0))}`);
+      for (let d = 0; d < FOLDERS; d++)
+        for (let f = 0; f < PER_FOLDER; f++) out.push(`M 100644 inline ${file(d, f)}\n${data(source(d, f, 0))}`);
     } else {
       const n = (c * 7919) % (FOLDERS * PER_FOLDER);
       const d = Math.floor(n / PER_FOLDER);
@@ -152,14 +173,16 @@ export async function codeSection(quick: boolean, log: (s: string) => void): Pro
       name: 'folder of 100 files, first view',
       // Each sample a folder not seen before (the last-commit answer is kept per folder).
       paths: (i) => `/${NAME}/tree/main/${folder(i % FOLDERS)}`,
-      git: (i) => `git --git-dir="$1" ls-tree -l main:${folder(i % FOLDERS)} >/dev/null && git --git-dir="$1" log -z --name-only ${logFmt} main -- ${folder(i % FOLDERS)} >/dev/null`,
+      git: (i) =>
+        `git --git-dir="$1" ls-tree -l main:${folder(i % FOLDERS)} >/dev/null && git --git-dir="$1" log -z --name-only ${logFmt} main -- ${folder(i % FOLDERS)} >/dev/null`,
       samples: Math.min(n, FOLDERS),
       warmup: 0,
     },
     {
       name: 'folder of 100 files, again',
       paths: () => `/${NAME}/tree/main/${folder(42)}`,
-      git: () => `git --git-dir="$1" ls-tree -l main:${folder(42)} >/dev/null && git --git-dir="$1" log -z --name-only ${logFmt} main -- ${folder(42)} >/dev/null`,
+      git: () =>
+        `git --git-dir="$1" ls-tree -l main:${folder(42)} >/dev/null && git --git-dir="$1" log -z --name-only ${logFmt} main -- ${folder(42)} >/dev/null`,
       samples: n,
       warmup: WARMUP,
     },
@@ -214,7 +237,12 @@ export async function codeSection(quick: boolean, log: (s: string) => void): Pro
       const cli = summarize(await timeGit(gitDir, p));
       rows.push([p.name, ms(web.p50), ms(web.p99), ms(cli.p50), ms(cli.p99), times(cli.p50, web.p50), String(web.n)]);
       if (p.name !== 'folder of 100 files, again') {
-        targets.push({ figure: `code: ${p.name}, p50`, target: `≤ ${TARGET_P50_MS} ms`, measured: ms(web.p50), verdict: verdict(web.p50, TARGET_P50_MS) });
+        targets.push({
+          figure: `code: ${p.name}, p50`,
+          target: `≤ ${TARGET_P50_MS} ms`,
+          measured: ms(web.p50),
+          verdict: verdict(web.p50, TARGET_P50_MS),
+        });
       }
     }
   } finally {
@@ -226,9 +254,9 @@ export async function codeSection(quick: boolean, log: (s: string) => void): Pro
     '',
     table(['page', 'bugserve p50', 'bugserve p99', 'git CLI p50', 'git CLI p99', 'git CLI / bugserve (p50)', 'samples'], rows),
     '',
-    'The last two rows read a copy of the repository after `git commit-graph write --reachable --changed-paths`: its Bloom filters let a path-limited walk (a folder\'s dates, a file\'s history) skip the tree diff of most commits. bugserve does not write commit-graphs itself; `git maintenance` or a cron job can.',
+    "The last two rows read a copy of the repository after `git commit-graph write --reachable --changed-paths`: its Bloom filters let a path-limited walk (a folder's dates, a file's history) skip the tree diff of most commits. bugserve does not write commit-graphs itself; `git maintenance` or a cron job can.",
     '',
-    'A folder\'s first view dates its entries with one `git log --name-only` walk that stops once every entry is found (at most 2,000 commits or 1.5 s; entries not found show no date); that answer is kept per (commit, folder), so later views skip the walk.',
+    "A folder's first view dates its entries with one `git log --name-only` walk that stops once every entry is found (at most 2,000 commits or 1.5 s; entries not found show no date); that answer is kept per (commit, folder), so later views skip the walk.",
   ].join('\n');
   return { title: 'Code browsing (10,000 files, 10,000 commits)', body, targets };
 }

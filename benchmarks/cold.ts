@@ -217,13 +217,25 @@ export async function coldSection(plans: ColdPlan[], baselineData: Dataset[], lo
   const allObjects = new Map<string, number>();
   for (const ds of baselineData) {
     const objects = countObjects(ds.path);
-    const reach = summarize([await timeShell(REACHABLE_SCRIPT, ds.path), await timeShell(REACHABLE_SCRIPT, ds.path), await timeShell(REACHABLE_SCRIPT, ds.path)]);
-    const all = summarize([await timeShell(ALL_OBJECTS_SCRIPT, ds.path), await timeShell(ALL_OBJECTS_SCRIPT, ds.path), await timeShell(ALL_OBJECTS_SCRIPT, ds.path)]);
+    const reach = summarize([
+      await timeShell(REACHABLE_SCRIPT, ds.path),
+      await timeShell(REACHABLE_SCRIPT, ds.path),
+      await timeShell(REACHABLE_SCRIPT, ds.path),
+    ]);
+    const all = summarize([
+      await timeShell(ALL_OBJECTS_SCRIPT, ds.path),
+      await timeShell(ALL_OBJECTS_SCRIPT, ds.path),
+      await timeShell(ALL_OBJECTS_SCRIPT, ds.path),
+    ]);
     allObjects.set(ds.name, all.median);
     const single = summarize([await singleReads(ds)]);
     log(`  baselines ${ds.name}: reachable ${ms(reach.median)}, all objects ${ms(all.median)}, single reads ${ms(single.median)}`);
     baseRows.push(
-      [ds.label, `git alone: rev-list --objects | cat-file --batch --buffer (what the bulk read asks git for, ${objects.toLocaleString('en-US')} objects)`, spread(reach)],
+      [
+        ds.label,
+        `git alone: rev-list --objects | cat-file --batch --buffer (what the bulk read asks git for, ${objects.toLocaleString('en-US')} objects)`,
+        spread(reach),
+      ],
       [ds.label, 'git alone: cat-file --batch-all-objects --batch --unordered (every object, pack order)', spread(all)],
       [ds.label, 'reader over single pipelined cat-file --batch reads, no bulk read (in-process, no worker)', spread(single)],
     );
@@ -296,9 +308,24 @@ export async function coldSection(plans: ColdPlan[], baselineData: Dataset[], lo
         measured: `${ms(r.first)} (${(r.first / base).toFixed(2)}x)`,
         verdict: r.first <= 1.5 * base ? 'met' : 'not met',
       },
-      { figure: `Reopen after a server restart, ${ds.label}`, target: '<= 300 ms', measured: ms(restart.median), verdict: verdict(restart.median, 300) },
-      { figure: `Reopen after an idle expiry, ${ds.label}`, target: '<= 300 ms', measured: ms(idle.median), verdict: verdict(idle.median, 300) },
-      { figure: `Index bytes per bug, ${ds.label}`, target: 'report', measured: Math.round(r.indexBytes / ds.bugs).toLocaleString('en-US'), verdict: 'measured' },
+      {
+        figure: `Reopen after a server restart, ${ds.label}`,
+        target: '<= 300 ms',
+        measured: ms(restart.median),
+        verdict: verdict(restart.median, 300),
+      },
+      {
+        figure: `Reopen after an idle expiry, ${ds.label}`,
+        target: '<= 300 ms',
+        measured: ms(idle.median),
+        verdict: verdict(idle.median, 300),
+      },
+      {
+        figure: `Index bytes per bug, ${ds.label}`,
+        target: 'report',
+        measured: Math.round(r.indexBytes / ds.bugs).toLocaleString('en-US'),
+        verdict: 'measured',
+      },
     );
   }
   if (catFile10k !== undefined) {

@@ -86,6 +86,13 @@ export async function eventLoopSection(big: Dataset, other: Dataset, runs: numbe
   return {
     title: 'Main thread during a 10k cold build',
     body,
-    targets: [{ figure: 'Event-loop delay p99 during a 10k cold build', target: '<= 20 ms', measured: ms(p99), verdict: verdict(p99, TARGET_P99_MS) }],
+    targets: [
+      {
+        figure: 'Event-loop delay p99 during a 10k cold build',
+        target: '<= 20 ms',
+        measured: ms(p99),
+        verdict: verdict(p99, TARGET_P99_MS),
+      },
+    ],
   };
 }

@@ -64,10 +64,19 @@ export async function memorySection(workerData: Dataset[], manyRepos: string[], 
       rmSync(indexDir, { recursive: true, force: true });
     }
     const delta = m.warm - m.before;
-    log(`  worker RSS ${ds.name}: +${mb(delta)} from the index (heap ${mb(m.heapUsedBytes)}), +${mb(memoryOnly.warm - memoryOnly.before)} in memory`);
+    log(
+      `  worker RSS ${ds.name}: +${mb(delta)} from the index (heap ${mb(m.heapUsedBytes)}), +${mb(memoryOnly.warm - memoryOnly.before)} in memory`,
+    );
     rows.push(
       [`${ds.label}, opened from its index`, mb(m.before), mb(m.warm), `**${mb(delta)}**`, mb(m.heapUsedBytes), mb(m.after)],
-      [`${ds.label}, everything in memory (no index)`, mb(memoryOnly.before), mb(memoryOnly.warm), mb(memoryOnly.warm - memoryOnly.before), mb(memoryOnly.heapUsedBytes), mb(memoryOnly.after)],
+      [
+        `${ds.label}, everything in memory (no index)`,
+        mb(memoryOnly.before),
+        mb(memoryOnly.warm),
+        mb(memoryOnly.warm - memoryOnly.before),
+        mb(memoryOnly.heapUsedBytes),
+        mb(memoryOnly.after),
+      ],
     );
     if (ds.bugs === 10_000) {
       targets.push(
@@ -77,10 +86,15 @@ export async function memorySection(workerData: Dataset[], manyRepos: string[], 
           measured: mb(delta),
           verdict: verdict(delta, TARGET_10K_BYTES),
           cost:
-            'the list rows of every bug (title, labels, people, dates, clocks), the search bitmaps and orders, SQLite\'s page ' +
+            "the list rows of every bug (title, labels, people, dates, clocks), the search bitmaps and orders, SQLite's page " +
             'cache and the better-sqlite3 module; bug pages and text stay in the file.',
         },
-        { figure: 'Index bytes per bug, 10k bugs', target: 'report', measured: `${Math.round(indexBytes / ds.bugs).toLocaleString('en-US')} B`, verdict: 'measured' },
+        {
+          figure: 'Index bytes per bug, 10k bugs',
+          target: 'report',
+          measured: `${Math.round(indexBytes / ds.bugs).toLocaleString('en-US')} B`,
+          verdict: 'measured',
+        },
       );
     }
   }
@@ -89,7 +103,11 @@ export async function memorySection(workerData: Dataset[], manyRepos: string[], 
   log(`  browse ${manyRepos.length} repos: RSS ${mb(b.browsed)}, after idle ${mb(b.idle)}`);
   const browseRows = [
     ['process start (manager, no worker) (baseline)', mb(b.before), '0'],
-    [`peak while browsing ${manyRepos.length} repositories (${concurrency} at a time, ${ms(b.browseMs)})`, mb(b.peak), String(b.peakThreads)],
+    [
+      `peak while browsing ${manyRepos.length} repositories (${concurrency} at a time, ${ms(b.browseMs)})`,
+      mb(b.peak),
+      String(b.peakThreads),
+    ],
     ['right after browsing', mb(b.browsed), String(b.threadsAfterBrowse)],
     [`after the idle timeout (${IDLE_MS / 1000} s) + 2 s`, mb(b.idle), String(b.threadsAfterIdle)],
   ];
@@ -103,7 +121,10 @@ export async function memorySection(workerData: Dataset[], manyRepos: string[], 
     figure: 'Process RSS after the idle timeout',
     target: 'back near baseline',
     measured: `${mb(b.idle)} vs ${mb(b.before)} at start`,
-    verdict: b.threadsAfterIdle === 0 && b.idle < b.before * 1.5 ? 'met' : `missed (+${mb(b.idle - b.before)}, ${b.threadsAfterIdle} threads left)`,
+    verdict:
+      b.threadsAfterIdle === 0 && b.idle < b.before * 1.5
+        ? 'met'
+        : `missed (+${mb(b.idle - b.before)}, ${b.threadsAfterIdle} threads left)`,
     cost:
       'every worker thread is gone; what stays is memory the process allocator kept after hundreds of worker heaps came and ' +
       'went (closing a single 10k worker leaves a similar remainder, see the worker table), not live objects.',
@@ -112,7 +133,10 @@ export async function memorySection(workerData: Dataset[], manyRepos: string[], 
     'One warm worker: process RSS with no worker (baseline), then with one built worker, in a fresh process; the difference is the ' +
       "worker's cost. The worker's V8 heap (`heapUsedBytes` of the `open` reply) is part of it.",
     '',
-    table(['data', 'RSS, no worker (baseline)', 'RSS, one warm worker', 'worker cost (delta)', 'worker V8 heap', 'RSS after closing it'], rows),
+    table(
+      ['data', 'RSS, no worker (baseline)', 'RSS, one warm worker', 'worker cost (delta)', 'worker V8 heap', 'RSS after closing it'],
+      rows,
+    ),
     '',
     `Browsing many small repositories (20 bugs each) with the default \`--max-workers\` (${b.maxWorkers}) and an idle timeout of ${IDLE_MS / 1000} s:`,
     '',

@@ -24,12 +24,31 @@ function git(dir: string, args: string[], input?: string): string {
 function pushComment(dir: string, ref: string, author: string, n: number): void {
   const head = git(dir, ['rev-parse', ref]);
   const entries = git(dir, ['ls-tree', head]).split('\n');
-  const editClock = Math.max(...entries.map((l) => /\tedit-clock-(\d+)$/.exec(l)?.[1]).filter(Boolean).map(Number));
-  const op = { type: 3, timestamp: 1_800_000_000 + n, nonce: randomBytes(20).toString('base64'), message: `benchmark push ${n}`, files: null };
+  const editClock = Math.max(
+    ...entries
+      .map((l) => /\tedit-clock-(\d+)$/.exec(l)?.[1])
+      .filter(Boolean)
+      .map(Number),
+  );
+  const op = {
+    type: 3,
+    timestamp: 1_800_000_000 + n,
+    nonce: randomBytes(20).toString('base64'),
+    message: `benchmark push ${n}`,
+    files: null,
+  };
   const ops = git(dir, ['hash-object', '-w', '--stdin'], JSON.stringify({ author: { id: author }, ops: [op] }));
   const empty = git(dir, ['hash-object', '-w', '--stdin'], '');
-  const tree = git(dir, ['mktree'], [`100644 blob ${empty}\tversion-4`, `100644 blob ${ops}\tops`, `100644 blob ${empty}\tedit-clock-${editClock + 1}`].join('\n') + '\n');
-  const commit = git(dir, ['hash-object', '-t', 'commit', '-w', '--stdin'], `tree ${tree}\nparent ${head}\nauthor  <> 1800000000 +0000\ncommitter  <> 1800000000 +0000\n\n`);
+  const tree = git(
+    dir,
+    ['mktree'],
+    [`100644 blob ${empty}\tversion-4`, `100644 blob ${ops}\tops`, `100644 blob ${empty}\tedit-clock-${editClock + 1}`].join('\n') + '\n',
+  );
+  const commit = git(
+    dir,
+    ['hash-object', '-t', 'commit', '-w', '--stdin'],
+    `tree ${tree}\nparent ${head}\nauthor  <> 1800000000 +0000\ncommitter  <> 1800000000 +0000\n\n`,
+  );
   git(dir, ['update-ref', ref, commit, head]);
 }
 
@@ -59,7 +78,8 @@ export async function pushSection(source: Dataset, pushes: number, log: (s: stri
       const t1 = performance.now();
       const reply = await cache.call(ds.name, { kind: 'bug', prefix: ref.slice('refs/bugs/'.length) });
       first.push(performance.now() - t1);
-      if (!reply.comments.some((c) => c.message === `benchmark push ${i}`)) throw new Error('the pushed comment is not in the first answer');
+      if (!reply.comments.some((c) => c.message === `benchmark push ${i}`))
+        throw new Error('the pushed comment is not in the first answer');
       // The ref stamp taken right after the push was "racy" (src/git/ref-stamp.ts): the next request builds once more.
       await timed(second);
       log(`  after push ${i}: first request ${ms(first[first.length - 1])}, second ${ms(second[second.length - 1])}`);
@@ -94,7 +114,11 @@ export async function pushSection(source: Dataset, pushes: number, log: (s: stri
         ['warm, before the push (baseline)', spread(w), '1x'],
         ['first after the push (incremental reopen from the index)', spread(f), `${times(f.median, w.median)} slower`],
         ['500 ms after a push the hook announced (refresh ahead)', spread(l), `${times(l.median, w.median)} slower`],
-        ['second after the push (the racy ref stamp: rebuilds again when the push was under 25 ms before the first)', spread(f2), `${times(f2.median, w.median)} slower`],
+        [
+          'second after the push (the racy ref stamp: rebuilds again when the push was under 25 ms before the first)',
+          spread(f2),
+          `${times(f2.median, w.median)} slower`,
+        ],
       ],
     ),
   ].join('\n');
@@ -102,7 +126,12 @@ export async function pushSection(source: Dataset, pushes: number, log: (s: stri
     title: 'First request after a push',
     body,
     targets: [
-      { figure: `First request after a push adding one comment, ${source.label}`, target: '<= 100 ms', measured: ms(f.median), verdict: verdict(f.median, 100) },
+      {
+        figure: `First request after a push adding one comment, ${source.label}`,
+        target: '<= 100 ms',
+        measured: ms(f.median),
+        verdict: verdict(f.median, 100),
+      },
       {
         figure: `A request 500 ms after a push is warm, ${source.label}`,
         target: 'warm (within 2x the warm baseline + 1 ms)',

@@ -20,7 +20,10 @@ import { warmSection } from './warm.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const wants = (name: string) => !only || only.includes(name);
 const out = path.join(PROJECT_ROOT, 'benchmarks', quick || only ? 'RESULTS.partial.md' : 'RESULTS.md');
 
@@ -62,7 +65,11 @@ await run('cold', () => {
   const r = quick ? 1 : 5;
   for (const refs of ['loose', 'packed'] as const) {
     const c = real[refs];
-    if (c) plans.push({ dataset: c, backend: 'cat-file', runs: r, timeoutMs: 60_000 }, { dataset: c, backend: 'isomorphic-git', runs: quick ? 1 : 2, timeoutMs: 120_000 });
+    if (c)
+      plans.push(
+        { dataset: c, backend: 'cat-file', runs: r, timeoutMs: 60_000 },
+        { dataset: c, backend: 'isomorphic-git', runs: quick ? 1 : 2, timeoutMs: 120_000 },
+      );
     plans.push(
       { dataset: k1[refs], backend: 'cat-file', runs: r, timeoutMs: 60_000 },
       { dataset: k1[refs], backend: 'isomorphic-git', runs: quick ? 1 : 2, timeoutMs: 120_000 },
@@ -93,8 +100,18 @@ await run('code', () => codeSection(quick, log));
 // RESULTS.md
 const dataRows: string[][] = [];
 for (const ds of [real.loose, k1?.loose, k10?.loose].filter((d): d is Dataset => d !== undefined)) {
-  const refs = execFileSync('git', ['--git-dir', ds.path, 'for-each-ref', '--format=x', 'refs/bugs/', 'refs/identities/'], { encoding: 'utf8' }).split('\n').filter(Boolean).length;
-  dataRows.push([ds.label, ds.bugs.toLocaleString('en-US'), (refs - ds.bugs).toLocaleString('en-US'), countObjects(ds.path).toLocaleString('en-US'), ds.name.replace(/-loose$/, '-{loose,packed}')]);
+  const refs = execFileSync('git', ['--git-dir', ds.path, 'for-each-ref', '--format=x', 'refs/bugs/', 'refs/identities/'], {
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter(Boolean).length;
+  dataRows.push([
+    ds.label,
+    ds.bugs.toLocaleString('en-US'),
+    (refs - ds.bugs).toLocaleString('en-US'),
+    countObjects(ds.path).toLocaleString('en-US'),
+    ds.name.replace(/-loose$/, '-{loose,packed}'),
+  ]);
 }
 const targets = sections.flatMap((s) => s.targets);
 const totalS = (performance.now() - started) / 1000;
@@ -130,7 +147,10 @@ const md = [
   '',
   '## Targets',
   '',
-  table(['figure', 'target', 'measured', 'verdict'], targets.map((t) => [t.figure, t.target, t.measured, t.verdict])),
+  table(
+    ['figure', 'target', 'measured', 'verdict'],
+    targets.map((t) => [t.figure, t.target, t.measured, t.verdict]),
+  ),
   '',
   '### Missed targets: where the cost is',
   '',

@@ -63,7 +63,7 @@ function get(base: string, p: string, timeoutMs = 30_000): Promise<Reply> {
 function run(cmd: string, args: string[], cwd?: string): Promise<{ ok: boolean; err: string }> {
   return new Promise((resolve) => {
     execFile(cmd, args, { cwd, timeout: 60_000, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }, (err, _out, stderr) =>
-      resolve({ ok: !err, err: err ? String(stderr).trim().split('\n').pop() ?? err.message : '' }),
+      resolve({ ok: !err, err: err ? (String(stderr).trim().split('\n').pop() ?? err.message) : '' }),
     );
   });
 }
@@ -103,10 +103,14 @@ function rssBytes(pid: number): number {
 function startServer(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
   // SOAK_NODE_ARGS: node flags for the server (e.g. --cpu-prof, to see where its time goes).
   const nodeArgs = (process.env.SOAK_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--max-workers', String(MAX_WORKERS)], {
-    env: { ...process.env, BUGSERVE_PUSH_TOKEN: TOKEN, BUGSERVE_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, CLI, 'serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--max-workers', String(MAX_WORKERS)],
+    {
+      env: { ...process.env, BUGSERVE_PUSH_TOKEN: TOKEN, BUGSERVE_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let buf = '';
     let found = false;
@@ -128,7 +132,10 @@ function spellings(id: string): string[] {
   const out = new Set<string>();
   for (let n = 4; n <= id.length; n++) {
     const p = id.slice(0, n);
-    out.add(p).add(p.toUpperCase()).add([...p].map((c, i) => (i % 2 ? c.toUpperCase() : c)).join(''));
+    out
+      .add(p)
+      .add(p.toUpperCase())
+      .add([...p].map((c, i) => (i % 2 ? c.toUpperCase() : c)).join(''));
   }
   return [...out];
 }
@@ -211,11 +218,13 @@ async function main(): Promise<void> {
   const workerSampler = (async () => {
     while (live()) {
       const r = await new Promise<string>((resolve) => {
-        http.get(url + '/-/metrics', { agent: false }, (res) => {
-          let b = '';
-          res.on('data', (c: Buffer) => (b += c.toString()));
-          res.on('end', () => resolve(b));
-        }).on('error', () => resolve(''));
+        http
+          .get(url + '/-/metrics', { agent: false }, (res) => {
+            let b = '';
+            res.on('data', (c: Buffer) => (b += c.toString()));
+            res.on('end', () => resolve(b));
+          })
+          .on('error', () => resolve(''));
       });
       const m = /^bugserve_cache_workers (\d+)/m.exec(r);
       if (m) workerPeak = Math.max(workerPeak, Number(m[1]));

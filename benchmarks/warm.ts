@@ -26,7 +26,7 @@ const WARMUP = 20;
 const WARM_COST = [
   'the query runs in the worker over a pre-sorted order; the rest is the worker round trip and cloning 50 excerpts.',
   'a label filter tests every bug of the pre-sorted order against a per-label bitmap, then counts open and closed over all 10k bugs.',
-  'free text is a lookup in the index\'s FTS5 trigram table, then the rows in memory are filtered and sorted; the snippets read the page\'s bugs from the index.',
+  "free text is a lookup in the index's FTS5 trigram table, then the rows in memory are filtered and sorted; the snippets read the page's bugs from the index.",
   'the bug is read from the index (a small LRU of parsed bugs in the worker), then cloned to the main thread (every comment, timeline item and edit history).',
 ];
 const TARGET_P50_MS = 1;
@@ -141,7 +141,7 @@ export async function warmSection(plans: WarmPlan[], log: (s: string) => void): 
   const body = [
     `Each page: ${WARMUP} warm-up requests, then ${plans.map((p) => `${p.samples} timed ones (${p.dataset.label})`).join(', ')}, one at a time. ` +
       'Server-side = `GitBugCacheManager.call` from the main thread with the reply cache off, so every call runs the query in the worker (worker round trip and structured clone included). ' +
-      'HTTP = the HTML page through a keep-alive connection to a server in a child process as deployed (routing, rendering, socket; a repeated page comes from the entry\'s reply cache). ' +
+      "HTTP = the HTML page through a keep-alive connection to a server in a child process as deployed (routing, rendering, socket; a repeated page comes from the entry's reply cache). " +
       '**Baseline: the same request with `--cache per-request`** (a manager in per-request mode: new worker, full build, answer, discard); ' +
       'ratio = per-request median / warm server-side p50. Loose refs (the layout does not matter once warm).',
     '',

@@ -57,11 +57,41 @@ const ENV: Record<OptionName | 'push-token', string> = {
 export const SETTINGS: readonly { name: OptionName; env: string; value: string; help: string; default?: string }[] = [
   { name: 'data', env: ENV.data, value: 'DIR', help: 'the data folder: repos/, run/, push-token, config.json', default: DEFAULTS.data },
   { name: 'listen', env: ENV.listen, value: 'HOST:PORT', help: 'address to listen on', default: DEFAULTS.listen },
-  { name: 'idle-timeout', env: ENV['idle-timeout'], value: 'DURATION', help: "close a repository's worker after this long unused", default: DEFAULTS.idleTimeout },
-  { name: 'max-workers', env: ENV['max-workers'], value: 'N', help: 'at most this many repositories kept warm', default: String(DEFAULTS.maxWorkers) },
-  { name: 'cache', env: ENV.cache, value: 'warm|per-request', help: 'per-request rebuilds on every request (benchmarks only)', default: DEFAULTS.cache },
-  { name: 'log-level', env: ENV['log-level'], value: 'LEVEL', help: 'fatal, error, warn, info, debug, trace or silent', default: DEFAULTS.logLevel },
-  { name: 'image-hosts', env: ENV['image-hosts'], value: 'HOSTS', help: 'comma-separated hosts whose images comments may show', default: 'none' },
+  {
+    name: 'idle-timeout',
+    env: ENV['idle-timeout'],
+    value: 'DURATION',
+    help: "close a repository's worker after this long unused",
+    default: DEFAULTS.idleTimeout,
+  },
+  {
+    name: 'max-workers',
+    env: ENV['max-workers'],
+    value: 'N',
+    help: 'at most this many repositories kept warm',
+    default: String(DEFAULTS.maxWorkers),
+  },
+  {
+    name: 'cache',
+    env: ENV.cache,
+    value: 'warm|per-request',
+    help: 'per-request rebuilds on every request (benchmarks only)',
+    default: DEFAULTS.cache,
+  },
+  {
+    name: 'log-level',
+    env: ENV['log-level'],
+    value: 'LEVEL',
+    help: 'fatal, error, warn, info, debug, trace or silent',
+    default: DEFAULTS.logLevel,
+  },
+  {
+    name: 'image-hosts',
+    env: ENV['image-hosts'],
+    value: 'HOSTS',
+    help: 'comma-separated hosts whose images comments may show',
+    default: 'none',
+  },
 ];
 
 /** The push token's variable, read from the environment (or config.json) only. */
@@ -132,7 +162,10 @@ const IMAGE_HOST = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]
 
 /** "img.example.com, *.githubusercontent.com" → the list; '' → none. */
 export function parseImageHosts(text: string): string[] {
-  const hosts = text.split(',').map((h) => h.trim()).filter(Boolean);
+  const hosts = text
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
   for (const h of hosts) {
     if (!IMAGE_HOST.test(h)) throw new UsageError(`"${h}" is not a host name (use e.g. img.example.com or *.example.com)`);
   }

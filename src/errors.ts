@@ -3,14 +3,7 @@
 // (src/web/errors.ts).
 
 export type ErrorCode =
-  | 'not_found'
-  | 'ambiguous_id'
-  | 'damaged_data'
-  | 'unsupported_format'
-  | 'invalid_query'
-  | 'bad_request'
-  | 'worker_failed'
-  | 'unavailable';
+  'not_found' | 'ambiguous_id' | 'damaged_data' | 'unsupported_format' | 'invalid_query' | 'bad_request' | 'worker_failed' | 'unavailable';
 
 export abstract class BugserveError extends Error {
   abstract readonly code: ErrorCode;
@@ -22,7 +15,10 @@ export abstract class BugserveError extends Error {
 
 export class NotFoundError extends BugserveError {
   readonly code = 'not_found';
-  constructor(readonly what: string, readonly key: string) {
+  constructor(
+    readonly what: string,
+    readonly key: string,
+  ) {
     super(`${what} not found: ${key}`);
   }
   override details() {
@@ -33,7 +29,11 @@ export class NotFoundError extends BugserveError {
 export class AmbiguousIdError extends BugserveError {
   readonly code = 'ambiguous_id';
   /** `what`: the kind of thing the prefix names ('bug', 'commit'), so the page can link the candidates */
-  constructor(readonly prefix: string, readonly candidates: string[], readonly what = 'bug') {
+  constructor(
+    readonly prefix: string,
+    readonly candidates: string[],
+    readonly what = 'bug',
+  ) {
     super(`id prefix "${prefix}" matches ${candidates.length} entities`);
   }
   override details() {
@@ -44,7 +44,10 @@ export class AmbiguousIdError extends BugserveError {
 /** Git data that cannot be read as git-bug data: names the entity and the reason. */
 export class DamagedDataError extends BugserveError {
   readonly code: ErrorCode = 'damaged_data';
-  constructor(readonly entity: string, readonly reason: string) {
+  constructor(
+    readonly entity: string,
+    readonly reason: string,
+  ) {
     super(`${entity}: ${reason}`);
   }
   override details() {
@@ -54,7 +57,10 @@ export class DamagedDataError extends BugserveError {
 
 export class UnsupportedFormatError extends DamagedDataError {
   override readonly code = 'unsupported_format';
-  constructor(entity: string, readonly version: number | string) {
+  constructor(
+    entity: string,
+    readonly version: number | string,
+  ) {
     super(entity, `unsupported format version ${version} (bugserve reads version 4)`);
   }
   override details() {
@@ -73,7 +79,10 @@ export class BadRequestError extends BugserveError {
 /** A worker crashed, ran out of memory or was stopped under a call. */
 export class WorkerFailedError extends BugserveError {
   readonly code = 'worker_failed';
-  constructor(readonly repo: string, reason: string) {
+  constructor(
+    readonly repo: string,
+    reason: string,
+  ) {
     super(`the cache of ${repo} failed: ${reason}`);
   }
 }

@@ -18,13 +18,27 @@ const tree = (repo: string, entries: [string, string][]) =>
   git(repo, ['mktree'], entries.map(([name, oid]) => `100644 blob ${oid}\t${name}`).join('\n') + '\n');
 // git-bug's commits have an empty author, which `git commit-tree` refuses.
 const commit = (repo: string, treeOid: string, parents: string[]) =>
-  git(repo, ['hash-object', '-t', 'commit', '-w', '--stdin'], [`tree ${treeOid}`, ...parents.map((p) => `parent ${p}`), 'author  <> 1700000000 +0000', 'committer  <> 1700000000 +0000', '', ''].join('\n'));
+  git(
+    repo,
+    ['hash-object', '-t', 'commit', '-w', '--stdin'],
+    [`tree ${treeOid}`, ...parents.map((p) => `parent ${p}`), 'author  <> 1700000000 +0000', 'committer  <> 1700000000 +0000', '', ''].join(
+      '\n',
+    ),
+  );
 
 let clock = 1;
 const nonce = () => randomBytes(20).toString('base64');
 
 function identity(repo: string, name: string): string {
-  const version = JSON.stringify({ version: 2, times: { 'bugs-create': 1, 'bugs-edit': 1 }, unix_time: 1700000000, name, email: '', login: name, nonce: nonce() });
+  const version = JSON.stringify({
+    version: 2,
+    times: { 'bugs-create': 1, 'bugs-edit': 1 },
+    unix_time: 1700000000,
+    name,
+    email: '',
+    login: name,
+    nonce: nonce(),
+  });
   const id = sha256(version);
   git(repo, ['update-ref', `refs/identities/${id}`, commit(repo, tree(repo, [['version', blob(repo, version)]]), [])]);
   return id;
@@ -62,7 +76,13 @@ export function writeHostileRepo(repo: string): HostileRepo {
   const author = identity(repo, 'mallory');
   const bigId = bug(repo, author, 'a 5 MB comment', 'lorem ipsum dolor sit amet '.repeat(200_000), ['short reply']);
   const markdownIds = [0, 1, 2].map((b) =>
-    bug(repo, author, `heavy Markdown ${b}`, `${b} ` + '!['.repeat(100_000), Array.from({ length: 9 }, (_, i) => `${b}.${i} ` + '!['.repeat(100_000))),
+    bug(
+      repo,
+      author,
+      `heavy Markdown ${b}`,
+      `${b} ` + '!['.repeat(100_000),
+      Array.from({ length: 9 }, (_, i) => `${b}.${i} ` + '!['.repeat(100_000)),
+    ),
   );
   // README.md of 200 KB of `![` on the default branch.
   const readme = tree(repo, [['README.md', blob(repo, '!['.repeat(100_000))]]);

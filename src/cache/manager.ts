@@ -4,15 +4,13 @@
 // invalidations, idle expiry and shutdown is decided here, on the main thread,
 // where all of it runs without locks (single-threaded event loop).
 
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { NotFoundError, UnavailableError, WorkerFailedError, fromWire } from '../errors.js';
 import { DEFAULT_BACKEND } from '../git/open.js';
 import { isRacy, refStamp, unracy } from '../git/ref-stamp.js';
-import { repoDir } from '../git/repo-path.js';
+import { isBareRepo, repoDir } from '../git/repo-path.js';
 import { indexFileFor } from '../index/index-file.js';
 import { isId } from '../gitbug/id.js';
 import { createCacheMetrics, type CacheMetrics, type InvalidationReason } from './metrics.js';
@@ -68,7 +66,6 @@ const EVICTION_GRACE_MS = 1_000;
 // A stamp is racy for 25 ms after a write (2 s on whole-second filesystems).
 const RACY_WAIT_MS = 10;
 const RACY_WAIT_MAX_MS = 2_500;
-
 
 type Ending = 'invalidated' | 'evicted' | 'idle' | 'failed' | 'broken' | 'closed';
 
@@ -299,7 +296,11 @@ export class GitBugCacheManager {
         // getOrOpen enters the entry for a call; refreshing makes none.
         const opened = this.getOrOpen(repo, entry.path);
         if (opened instanceof Entry) this.leave(opened);
-        else opened.then((e) => this.leave(e), () => undefined);
+        else
+          opened.then(
+            (e) => this.leave(e),
+            () => undefined,
+          );
       } catch (err) {
         this.log.warn({ repo, err: (err as Error).message }, 'refresh ahead failed');
       }
@@ -345,7 +346,7 @@ export class GitBugCacheManager {
 
   private pathOf(repo: string): string {
     const path = repoDir(this.opts.reposDir, repo);
-    if (!existsSync(join(path, 'HEAD'))) throw new NotFoundError('repository', repo);
+    if (!isBareRepo(path)) throw new NotFoundError('repository', repo);
     return path;
   }
 
@@ -456,10 +457,13 @@ export class GitBugCacheManager {
       this.retire(e, 'evicted');
     }
     if (retryIn !== Infinity && !this.roomTimer) {
-      this.roomTimer = setTimeout(() => {
-        this.roomTimer = undefined;
-        if (this.waiting.size > 0 && !this.closing) this.makeRoom(this.waiting.size);
-      }, Math.ceil(retryIn) + 1);
+      this.roomTimer = setTimeout(
+        () => {
+          this.roomTimer = undefined;
+          if (this.waiting.size > 0 && !this.closing) this.makeRoom(this.waiting.size);
+        },
+        Math.ceil(retryIn) + 1,
+      );
       this.roomTimer.unref();
     }
   }

@@ -106,9 +106,7 @@ export interface Replies {
 export type ReplyOf<K extends RequestKind> = Replies[K];
 
 /** A worker never throws across the boundary: it answers with one of these. */
-export type WorkerResult<K extends RequestKind = RequestKind> =
-  | { ok: true; value: ReplyOf<K> }
-  | { ok: false; error: WireError };
+export type WorkerResult<K extends RequestKind = RequestKind> = { ok: true; value: ReplyOf<K> } | { ok: false; error: WireError };
 
 /** The worker's side: one handler per request kind. */
 export type Handlers = { [K in RequestKind]: (req: RequestOf<K>) => ReplyOf<K> | Promise<ReplyOf<K>> };

@@ -46,7 +46,13 @@ export interface LogPage {
 }
 
 /** One page of history from `commit`; `path` (bytes) limits it to commits touching that path. */
-export async function readLog(t: GitTarget, commit: string, path: Buffer | undefined, page: number, perPage = COMMITS_PER_PAGE): Promise<LogPage> {
+export async function readLog(
+  t: GitTarget,
+  commit: string,
+  path: Buffer | undefined,
+  page: number,
+  perPage = COMMITS_PER_PAGE,
+): Promise<LogPage> {
   if (path && path.includes(0x0a)) throw new BadRequestError('history cannot be listed for a path with a newline in it');
   const input = path && path.length ? Buffer.concat([Buffer.from(`${commit}\n--\n`), path, Buffer.from('\n')]) : Buffer.from(`${commit}\n`);
   const r = await runGit(

@@ -32,7 +32,12 @@ export function parseTreeBody(body: Buffer, hashBytes: number): CodeEntry[] {
     const nul = sp < 0 ? -1 : body.indexOf(0, sp + 1);
     if (sp < 0 || nul < 0 || nul + 1 + hashBytes > body.length) break;
     const mode = body.toString('latin1', pos, sp);
-    out.push({ mode, name: Buffer.from(body.subarray(sp + 1, nul)), kind: kindOfMode(mode), oid: body.toString('hex', nul + 1, nul + 1 + hashBytes) });
+    out.push({
+      mode,
+      name: Buffer.from(body.subarray(sp + 1, nul)),
+      kind: kindOfMode(mode),
+      oid: body.toString('hex', nul + 1, nul + 1 + hashBytes),
+    });
     pos = nul + 1 + hashBytes;
   }
   return out;

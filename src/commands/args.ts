@@ -68,7 +68,9 @@ function readable(err: Error & { code?: string }): string {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown option ${name ?? err.message}`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return /argument missing|ambiguous/.test(err.message) ? `${name ?? 'an option'} needs a value` : `${name ?? 'an option'} takes no value`;
+      return /argument missing|ambiguous/.test(err.message)
+        ? `${name ?? 'an option'} needs a value`
+        : `${name ?? 'an option'} takes no value`;
     default:
       return err.message;
   }
@@ -84,10 +86,7 @@ export function helpText(spec: CommandSpec): string {
     const extra = [o.default !== undefined ? `default ${o.default}` : '', o.env ? `env ${o.env}` : ''].filter(Boolean).join('; ');
     lines.push(`  ${left[i].padEnd(width)}${o.help}${extra ? ` (${extra})` : ''}`);
   });
-  const env = [
-    ...spec.options.filter((o) => o.env).map((o) => ({ name: o.env!, help: `same as --${o.name}` })),
-    ...(spec.env ?? []),
-  ];
+  const env = [...spec.options.filter((o) => o.env).map((o) => ({ name: o.env!, help: `same as --${o.name}` })), ...(spec.env ?? [])];
   if (env.length) {
     lines.push('', 'Environment:');
     const w = Math.max(...env.map((e) => e.name.length)) + 2;

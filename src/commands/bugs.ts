@@ -26,7 +26,13 @@ export const spec: CommandSpec = {
   options: [
     { name: 'query', type: 'string', value: 'QUERY', help: 'git-bug query, e.g. "status:open label:ui sort:edit"', default: 'every bug' },
     { name: 'json', type: 'boolean', help: 'one API-shaped bug per line instead of a table' },
-    { name: 'backend', type: 'string', value: BACKENDS.join('|'), help: 'how git is read (isomorphic-git: for benchmarks)', default: 'cat-file' },
+    {
+      name: 'backend',
+      type: 'string',
+      value: BACKENDS.join('|'),
+      help: 'how git is read (isomorphic-git: for benchmarks)',
+      default: 'cat-file',
+    },
     { name: 'no-index', type: 'boolean', help: 'compile from scratch, ignoring any stored index' },
   ],
 };
@@ -63,7 +69,10 @@ export async function run(parsed: Parsed): Promise<number> {
   }
   await write(out.join('\n') + (out.length ? '\n' : ''));
 
-  for (const d of [...repo.damagedIdentities.map((d) => ({ ...d, what: 'identity' })), ...repo.damaged.map((d) => ({ ...d, what: 'bug' }))]) {
+  for (const d of [
+    ...repo.damagedIdentities.map((d) => ({ ...d, what: 'identity' })),
+    ...repo.damaged.map((d) => ({ ...d, what: 'bug' })),
+  ]) {
     process.stderr.write(`damaged ${d.what} ${d.id}: ${d.reason}\n`);
   }
   return repo.damaged.length > 0 || repo.damagedIdentities.length > 0 ? 1 : 0;
@@ -90,7 +99,14 @@ function table(bugs: CompiledBug[]): string {
   const header = ['ID', 'STATUS', 'TITLE', 'AUTHOR', 'LABELS', 'COMMENTS'];
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => [...r[i]].length)));
-  return all.map((r) => r.map((c, i) => c + ' '.repeat(widths[i] - [...c].length)).join('  ').trimEnd()).join('\n');
+  return all
+    .map((r) =>
+      r
+        .map((c, i) => c + ' '.repeat(widths[i] - [...c].length))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** Waits for stdout to take the data, so a large listing is not cut at exit. */

@@ -13,7 +13,13 @@ export const spec: CommandSpec = {
     { name: 'bugs', type: 'string', value: 'N', help: 'how many bugs (required)' },
     { name: 'identities', type: 'string', value: 'M', help: 'how many identities (required)' },
     { name: 'comments', type: 'string', value: 'K', help: 'average comments per bug (required)' },
-    { name: 'seed', type: 'string', value: 'S', help: 'random seed: the same seed writes the same repository', default: String(DEFAULT_SEED) },
+    {
+      name: 'seed',
+      type: 'string',
+      value: 'S',
+      help: 'random seed: the same seed writes the same repository',
+      default: String(DEFAULT_SEED),
+    },
     { name: 'packed-refs', type: 'boolean', help: 'write the refs into packed-refs instead of one file per ref (as after git gc)' },
   ],
 };

@@ -10,9 +10,12 @@ import { stringValue, type CommandSpec, type Parsed } from './args.js';
 export const spec: CommandSpec = {
   name: 'hook post-receive',
   synopsis: '[options]',
-  summary: 'Run by git after a push, with "old new ref" lines on stdin: tells the running server which bug refs changed. Never fails a push.',
+  summary:
+    'Run by git after a push, with "old new ref" lines on stdin: tells the running server which bug refs changed. Never fails a push.',
   positionals: { min: 0, max: 0, names: '' },
-  options: [{ name: 'data', type: 'string', value: 'DIR', help: 'the data folder (default: found from the repository)', env: 'BUGSERVE_DATA' }],
+  options: [
+    { name: 'data', type: 'string', value: 'DIR', help: 'the data folder (default: found from the repository)', env: 'BUGSERVE_DATA' },
+  ],
   env: [{ name: 'GIT_DIR', help: 'the repository the push went to (git sets it)' }],
 };
 

@@ -11,7 +11,8 @@ import { stringValue, type CommandSpec, type Parsed } from './args.js';
 export const spec: CommandSpec = {
   name: 'hooks install',
   synopsis: '[options]',
-  summary: 'Write the post-receive hook into every repository under DATA/repos (an existing hook is kept and still runs). Safe to run again.',
+  summary:
+    'Write the post-receive hook into every repository under DATA/repos (an existing hook is kept and still runs). Safe to run again.',
   positionals: { min: 0, max: 0, names: '' },
   options: [{ name: 'data', type: 'string', value: 'DIR', help: 'the data folder', env: 'BUGSERVE_DATA', default: './data' }],
 };

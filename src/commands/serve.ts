@@ -45,7 +45,8 @@ export async function run(p: Parsed): Promise<number> {
     // The one line that says why, before anything else (a taken port is the usual case).
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw err;
-    const why = code === 'EADDRINUSE' ? 'the address is in use (EADDRINUSE): another server? choose one with --listen' : (err as Error).message;
+    const why =
+      code === 'EADDRINUSE' ? 'the address is in use (EADDRINUSE): another server? choose one with --listen' : (err as Error).message;
     process.stderr.write(`bugserve serve: cannot listen on ${config.host}:${config.port}: ${why}\n`);
     return 1;
   }

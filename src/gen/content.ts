@@ -73,8 +73,70 @@ export const HOSTILE_LABELS = [
   'label:with:colons',
 ] as const;
 
-const FIRST = ['Ada', 'Linus', 'Grace', 'Ken', 'Barbara', 'Dennis', 'Margaret', 'Edsger', 'Frances', 'Donald', 'Radia', 'Alan', 'Hedy', 'Tim', 'Sophie', 'Yukihiro', 'Guido', 'Anita', 'Bjarne', 'Shafi', 'Chiara', 'Mateo', 'Amara', 'Kwame', 'Ingrid', 'Rahul', 'Mei', 'Olusegun', 'Zoë', 'Jürgen'];
-const LAST = ['Lovelace', 'Torvalds', 'Hopper', 'Thompson', 'Liskov', 'Ritchie', 'Hamilton', 'Dijkstra', 'Allen', 'Knuth', 'Perlman', 'Turing', 'Lamarr', 'Berners-Lee', 'Wilson', 'Matsumoto', 'van Rossum', 'Borg', 'Stroustrup', 'Goldwasser', 'Rossi', 'García', 'Okafor', 'Mensah', 'Larsen', 'Sharma', 'Chen', 'Adeyemi', 'Müller', 'Østergaard'];
+const FIRST = [
+  'Ada',
+  'Linus',
+  'Grace',
+  'Ken',
+  'Barbara',
+  'Dennis',
+  'Margaret',
+  'Edsger',
+  'Frances',
+  'Donald',
+  'Radia',
+  'Alan',
+  'Hedy',
+  'Tim',
+  'Sophie',
+  'Yukihiro',
+  'Guido',
+  'Anita',
+  'Bjarne',
+  'Shafi',
+  'Chiara',
+  'Mateo',
+  'Amara',
+  'Kwame',
+  'Ingrid',
+  'Rahul',
+  'Mei',
+  'Olusegun',
+  'Zoë',
+  'Jürgen',
+];
+const LAST = [
+  'Lovelace',
+  'Torvalds',
+  'Hopper',
+  'Thompson',
+  'Liskov',
+  'Ritchie',
+  'Hamilton',
+  'Dijkstra',
+  'Allen',
+  'Knuth',
+  'Perlman',
+  'Turing',
+  'Lamarr',
+  'Berners-Lee',
+  'Wilson',
+  'Matsumoto',
+  'van Rossum',
+  'Borg',
+  'Stroustrup',
+  'Goldwasser',
+  'Rossi',
+  'García',
+  'Okafor',
+  'Mensah',
+  'Larsen',
+  'Sharma',
+  'Chen',
+  'Adeyemi',
+  'Müller',
+  'Østergaard',
+];
 const HOSTILE_NAMES = [
   '<b>Mallory</b>',
   '"><img src=x onerror=alert(1)>',
@@ -86,11 +148,54 @@ const HOSTILE_NAMES = [
   'Zo\u0308e Combining',
 ];
 
-const VERBS = ['Crash', 'Panic', 'Hang', 'Leak', 'Wrong output', 'Slow response', 'Missing field', 'Broken link', 'Typo', 'Race condition', 'Deadlock', 'Timeout', 'Bad escaping'];
-const THINGS = ['the bug list', 'label rendering', 'the push hook', 'comment editing', 'identity import', 'the web UI', 'the JSON API', 'git fetch over HTTP', 'the query parser', 'markdown rendering', 'the cache worker', 'pagination', 'sort:edit'];
-const WHEN = ['with an empty repository', 'after a force push', 'when the title is long', 'on Windows', 'under load', 'with unicode labels', 'after an upgrade', 'when offline', 'with 10k bugs', 'in dark mode', 'with a merge in the DAG'];
+const VERBS = [
+  'Crash',
+  'Panic',
+  'Hang',
+  'Leak',
+  'Wrong output',
+  'Slow response',
+  'Missing field',
+  'Broken link',
+  'Typo',
+  'Race condition',
+  'Deadlock',
+  'Timeout',
+  'Bad escaping',
+];
+const THINGS = [
+  'the bug list',
+  'label rendering',
+  'the push hook',
+  'comment editing',
+  'identity import',
+  'the web UI',
+  'the JSON API',
+  'git fetch over HTTP',
+  'the query parser',
+  'markdown rendering',
+  'the cache worker',
+  'pagination',
+  'sort:edit',
+];
+const WHEN = [
+  'with an empty repository',
+  'after a force push',
+  'when the title is long',
+  'on Windows',
+  'under load',
+  'with unicode labels',
+  'after an upgrade',
+  'when offline',
+  'with 10k bugs',
+  'in dark mode',
+  'with a merge in the DAG',
+];
 
-const WORDS = 'the a to of and is in that it for on with as this was but be at by not are from or have an they which one you were all we when there can can\'t more if no out so said what up its about into than them only other new some could time these two may then do first any my now such like our over even most made after also did many before must through back years where much your way well down should because each just those people how too little state good very make world still own see men work long get here between both life being under never day same another know while last might us great old year off come since against go came right used take three'.split(' ');
+const WORDS =
+  "the a to of and is in that it for on with as this was but be at by not are from or have an they which one you were all we when there can can't more if no out so said what up its about into than them only other new some could time these two may then do first any my now such like our over even most made after also did many before must through back years where much your way well down should because each just those people how too little state good very make world still own see men work long get here between both life being under never day same another know while last might us great old year off come since against go came right used take three".split(
+    ' ',
+  );
 
 /** A title: mostly plausible, sometimes hostile, rarely very long. */
 export function title(rng: Random, hostile: number): string {
@@ -162,7 +267,11 @@ export function personName(rng: Random, hostile: number): string {
 }
 
 export function login(rng: Random, index: number): string {
-  return `${rng.pick(FIRST).toLowerCase().normalize('NFD').replace(/[^a-z]/g, '')}${index}`;
+  return `${rng
+    .pick(FIRST)
+    .toLowerCase()
+    .normalize('NFD')
+    .replace(/[^a-z]/g, '')}${index}`;
 }
 
 export const ZONES = ['-0700', '+0000', '+0200', '+0530', '-0300', '+0900', '+0100', '-0500', '+1245'] as const;

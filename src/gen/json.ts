@@ -14,14 +14,7 @@ export class GoMap {
  * Buffers stand for []byte.
  */
 export type GoValue =
-  | string
-  | number
-  | boolean
-  | null
-  | Buffer
-  | GoMap
-  | readonly GoValue[]
-  | { readonly [field: string]: GoValue | undefined };
+  string | number | boolean | null | Buffer | GoMap | readonly GoValue[] | { readonly [field: string]: GoValue | undefined };
 
 export function goMap(obj: Record<string, GoValue> | ReadonlyMap<string, GoValue>): GoMap {
   return new GoMap(obj instanceof Map ? obj : new Map(Object.entries(obj)));

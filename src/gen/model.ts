@@ -202,7 +202,7 @@ class BugBuilder {
         return {
           ...base,
           type: 7,
-          metadata: { 'origin': 'bridge', 'bridge-note': `sync <run ${rng.int(1, 999)}> & done`, ...base.metadata },
+          metadata: { origin: 'bridge', 'bridge-note': `sync <run ${rng.int(1, 999)}> & done`, ...base.metadata },
         };
       case 'meta': {
         const all = st.opIds.flat();
@@ -210,7 +210,7 @@ class BugBuilder {
           ...base,
           type: 8,
           target: rng.pick(all),
-          newMetadata: { 'github-url': `https://github.com/example/project/issues/${this.ctx.index}`, 'imported': 'yes' },
+          newMetadata: { 'github-url': `https://github.com/example/project/issues/${this.ctx.index}`, imported: 'yes' },
         };
       }
     }
@@ -344,8 +344,7 @@ class BugBuilder {
     const xIdx = this.pushPack(authorX, x1, [fork], seq);
     const yIdx = this.pushPack(authorY, y, [fork], seq);
     // apply both to the real snapshot in git-bug's order: smaller pack id first
-    const [first, firstAuthor, second, secondAuthor] =
-      idX < idY ? [x1, authorX, y, authorY] : [y, authorY, x1, authorX];
+    const [first, firstAuthor, second, secondAuthor] = idX < idY ? [x1, authorX, y, authorY] : [y, authorY, x1, authorX];
     for (const op of first) this.snap.apply(op, ids[firstAuthor]);
     for (const op of second) this.snap.apply(op, ids[secondAuthor]);
 
@@ -368,14 +367,14 @@ class BugBuilder {
     const mergeAuthor = rng.chance(0.5) ? authorX : rng.int(0, ids.length - 1);
     // git-bug's reader visits the DAG breadth-first and needs the longer
     // branch as the first parent, or it fails on its own data ("DFS failed").
-    const firstIsX = withX2 || (idX < idY) === wantFirstSmaller;
+    const firstIsX = withX2 || idX < idY === wantFirstSmaller;
     const parents = firstIsX ? [xLast, yIdx] : [yIdx, xLast];
     const mergeIdx = this.pushPack(mergeAuthor, null, parents, ++this.seq, this.now);
     this.merges.push({
       firstIdx: firstIsX ? xIdx : yIdx,
       secondIdx: firstIsX ? yIdx : xIdx,
       mergeIdx,
-      firstParentAppliedFirst: firstIsX === (idX < idY),
+      firstParentAppliedFirst: firstIsX === idX < idY,
     });
   }
 }

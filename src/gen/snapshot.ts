@@ -50,8 +50,7 @@ export class Snapshot {
     this.editedAt = s.timestamp;
     this.opIds[s.type].push(op.id);
     this.opCounts[s.type]++;
-    const item = (type: ExpectedTimelineItem['type']) =>
-      this.timeline.push({ type, opId: op.id, authorId, at: s.timestamp });
+    const item = (type: ExpectedTimelineItem['type']) => this.timeline.push({ type, opId: op.id, authorId, at: s.timestamp });
     switch (s.type) {
       case 1:
         this.id = op.id;
@@ -59,9 +58,7 @@ export class Snapshot {
         this.addParticipant(authorId);
         this.title = s.title;
         this.lastTitleOpTitle = s.title;
-        this.comments = [
-          { opId: op.id, authorId, createdAt: s.timestamp, message: s.message, edits: 0, edited: false },
-        ];
+        this.comments = [{ opId: op.id, authorId, createdAt: s.timestamp, message: s.message, edits: 0, edited: false }];
         this.authorId = authorId;
         this.createdAt = s.timestamp;
         this.timeline = [];

@@ -186,7 +186,15 @@ export function writeBugCommits(fi: FastImport, bug: BugPlan, zones: readonly st
       [fi.empty, `edit-clock-${p.editClock}`],
     ];
     if (p.createClock > 0) files.push([fi.empty, `create-clock-${p.createClock}`]);
-    marks.push(fi.commit(ref, p.commitTime, zones[p.authorIdx], p.parents.map((i) => marks[i]), files));
+    marks.push(
+      fi.commit(
+        ref,
+        p.commitTime,
+        zones[p.authorIdx],
+        p.parents.map((i) => marks[i]),
+        files,
+      ),
+    );
   }
   // packs are in the order they were made, so the last one is the head the ref ends on
 }

@@ -3,14 +3,13 @@
 // when present) and remembered until the ref stamp changes. Repositories in
 // the reftable format are asked through one `git for-each-ref`.
 
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { BUGS_PREFIX } from '../gitbug/refs.js';
 import { isRacy, refStamp } from './ref-stamp.js';
+import { runGitText } from './run.js';
 
-const run = promisify(execFile);
 const ID = /^[0-9a-f]{64}$/;
 
 /** Remembered counts: a path and a stamp each, so 4,096 of them stay under about 2 MB. */
@@ -20,7 +19,7 @@ const remembered = new Map<string, { stamp: string; count: number }>();
 async function countFromFiles(dir: string): Promise<number | undefined> {
   const ids = new Set<string>();
   try {
-    for (const name of await readdir(path.join(dir, 'refs', 'bugs'))) if (ID.test(name)) ids.add(name);
+    for (const name of await readdir(path.join(dir, BUGS_PREFIX))) if (ID.test(name)) ids.add(name);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
@@ -32,17 +31,19 @@ async function countFromFiles(dir: string): Promise<number | undefined> {
     return ids.size;
   }
   // "<oid> refs/bugs/<id>" lines; "^<oid>" peel lines and others are skipped.
-  for (let at = packed.indexOf(' refs/bugs/'); at !== -1; at = packed.indexOf(' refs/bugs/', at + 1)) {
-    const id = packed.slice(at + 11, at + 75);
-    const end = packed.charCodeAt(at + 75);
+  const marker = ' ' + BUGS_PREFIX;
+  for (let at = packed.indexOf(marker); at !== -1; at = packed.indexOf(marker, at + 1)) {
+    const idAt = at + marker.length;
+    const id = packed.slice(idAt, idAt + 64);
+    const end = packed.charCodeAt(idAt + 64);
     if (ID.test(id) && (Number.isNaN(end) || end === 10 || end === 13)) ids.add(id);
   }
   return ids.size;
 }
 
 async function countWithGit(dir: string): Promise<number> {
-  const { stdout } = await run('git', ['--git-dir', dir, 'for-each-ref', '--format=x', 'refs/bugs/'], { maxBuffer: 64 * 1024 * 1024 });
-  return stdout.length / 2;
+  const out = await runGitText(['for-each-ref', '--format=x', BUGS_PREFIX], { gitDir: dir, maxBuffer: 64 * 1024 * 1024 });
+  return out.length / 2;
 }
 
 /** The number of bugs in the bare repository at `dir`; undefined when it cannot be read. */

@@ -43,7 +43,10 @@ class Batch {
   private stderr = '';
   private dead: Error | null = null;
 
-  constructor(private readonly repoPath: string, onExit: () => void) {
+  constructor(
+    private readonly repoPath: string,
+    onExit: () => void,
+  ) {
     this.child = spawn('git', [`--git-dir=${repoPath}`, 'cat-file', '--batch'], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: gitEnv(),

@@ -14,7 +14,8 @@ export function openGitStore(repoPath: string, backend: GitBackend = DEFAULT_BAC
     (m) => new m.IsomorphicStore(repoPath),
     (err: NodeJS.ErrnoException) => {
       // An optional dependency (package.json): only this benchmark backend needs it.
-      if (err.code === 'ERR_MODULE_NOT_FOUND') throw new Error('the isomorphic-git backend needs the optional package isomorphic-git: npm install isomorphic-git');
+      if (err.code === 'ERR_MODULE_NOT_FOUND')
+        throw new Error('the isomorphic-git backend needs the optional package isomorphic-git: npm install isomorphic-git');
       throw err;
     },
   );

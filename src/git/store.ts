@@ -46,7 +46,10 @@ export interface GitStore {
 
 /** A missing or unreadable object: the reader turns it into a damaged-entity report. */
 export class GitObjectError extends Error {
-  constructor(readonly oid: string, reason: string) {
+  constructor(
+    readonly oid: string,
+    reason: string,
+  ) {
     super(`git object ${oid}: ${reason}`);
   }
 }

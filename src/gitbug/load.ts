@@ -12,7 +12,6 @@ import { BUGS_PREFIX, IDENTITIES_PREFIX } from './refs.js';
 import { compileBug } from './snapshot.js';
 import type { CompiledBug, DamagedBug, Identity, Person } from './types.js';
 
-
 export interface LoadedRepository {
   bugs: CompiledBug[];
   identities: Map<string, Identity>;

@@ -297,7 +297,7 @@ function compile<T extends Indexable>(index: SearchIndex<T>, q: Query, textMatch
     if (texts) {
       tests.push((i) => needles.every((t) => texts[i].includes(t)));
     } else {
-      if (!textMatch) throw new Error('free text needs the bugs\' text or a text index');
+      if (!textMatch) throw new Error("free text needs the bugs' text or a text index");
       const matching = textMatch(needles);
       if (!matching) return null;
       tests.push((i) => matching[i] === 1);
@@ -343,9 +343,7 @@ function sortOrders(bugs: readonly SearchFields[]): Record<SortBy, Int32Array> {
   return {
     id: positions().sort(byId),
     // Equal lamport clocks mean concurrent edits: git-bug falls back to wall time.
-    creation: positions().sort(
-      (a, b) => bugs[a].createClock - bugs[b].createClock || created[a] - created[b] || byId(a, b),
-    ),
+    creation: positions().sort((a, b) => bugs[a].createClock - bugs[b].createClock || created[a] - created[b] || byId(a, b)),
     edit: positions().sort((a, b) => bugs[a].editClock - bugs[b].editClock || edited[a] - edited[b] || byId(a, b)),
   };
 }

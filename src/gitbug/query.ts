@@ -76,9 +76,7 @@ export function emptyQuery(): Query {
 
 export function parseQuery(input: string): Query {
   if (input.length > MAX_QUERY_LENGTH) {
-    throw new InvalidQueryError(
-      `the query is too long: ${input.length} characters, the limit is ${MAX_QUERY_LENGTH}`,
-    );
+    throw new InvalidQueryError(`the query is too long: ${input.length} characters, the limit is ${MAX_QUERY_LENGTH}`);
   }
   const q = emptyQuery();
   let sorted = false;
@@ -152,9 +150,7 @@ export function parseQuery(input: string): Query {
         if (sorted) throw new InvalidQueryError('the query has more than one sort: qualifier');
         const s = SORTS[value.toLowerCase()];
         if (!s) {
-          throw new InvalidQueryError(
-            `unknown sort "${value}": use id, creation or edit, optionally ending in -asc or -desc`,
-          );
+          throw new InvalidQueryError(`unknown sort "${value}": use id, creation or edit, optionally ending in -asc or -desc`);
         }
         q.sort = { ...s };
         sorted = true;

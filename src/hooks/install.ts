@@ -151,9 +151,7 @@ export async function installHook(repoPath: string, opts: InstallOptions): Promi
     // Someone else's hook: keep it (rename preserves its mode) and run it from ours.
     const local = path.join(hooksDir, LOCAL_HOOK);
     if (await exists(local)) {
-      throw new BadRequestError(
-        `${hook} is not bugserve's and ${LOCAL_HOOK} exists too; merge them into ${LOCAL_HOOK} and install again`,
-      );
+      throw new BadRequestError(`${hook} is not bugserve's and ${LOCAL_HOOK} exists too; merge them into ${LOCAL_HOOK} and install again`);
     }
     await rename(hook, local);
     kept = true;

@@ -132,7 +132,13 @@ export interface PostReceiveOutcome {
 }
 
 export async function postReceive(opts: PostReceiveInput): Promise<PostReceiveOutcome> {
-  const refs = [...new Set(parseRefUpdates(opts.input).map((u) => u.ref).filter(isGitBugRef))];
+  const refs = [
+    ...new Set(
+      parseRefUpdates(opts.input)
+        .map((u) => u.ref)
+        .filter(isGitBugRef),
+    ),
+  ];
   if (refs.length === 0) return { result: 'no-git-bug-refs', refs };
   const repo = await repoNameFor(dataDirAt(opts.dataDir).repos, opts.gitDir);
   if (repo === undefined) return { result: 'not-served', refs };

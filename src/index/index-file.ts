@@ -59,7 +59,10 @@ export function existingIndexFileOf(gitDir: string): string | undefined {
   for (let dir = dirname(real); dir !== dirname(dir); dir = dirname(dir)) {
     const data = dataDirAt(dirname(dir));
     if (data.repos !== dir) continue;
-    const name = relative(dir, real).split(sep).join('/').replace(/\.git$/, '');
+    const name = relative(dir, real)
+      .split(sep)
+      .join('/')
+      .replace(/\.git$/, '');
     const file = indexFileFor(data.cache, name);
     return existsSync(file) ? file : undefined;
   }
@@ -72,7 +75,12 @@ export class UnusableIndex extends Error {}
 /** SQLite's codes for a file whose bytes are not a sound database. */
 export function isCorruption(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
-  return err instanceof UnusableIndex || code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'));
+  return (
+    err instanceof UnusableIndex ||
+    code === 'SQLITE_CORRUPT' ||
+    code === 'SQLITE_NOTADB' ||
+    (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'))
+  );
 }
 
 /** A folder or disk that will not take writes: the worker then serves from memory. */
@@ -80,8 +88,7 @@ export function isWriteFailure(err: unknown): boolean {
   const raw = (err as { code?: unknown }).code;
   const code = typeof raw === 'string' ? raw : '';
   return (
-    /^SQLITE_(FULL|READONLY|CANTOPEN|IOERR|PERM|BUSY|LOCKED)/.test(code) ||
-    ['EACCES', 'EROFS', 'ENOSPC', 'EPERM', 'EDQUOT'].includes(code)
+    /^SQLITE_(FULL|READONLY|CANTOPEN|IOERR|PERM|BUSY|LOCKED)/.test(code) || ['EACCES', 'EROFS', 'ENOSPC', 'EPERM', 'EDQUOT'].includes(code)
   );
 }
 

@@ -166,7 +166,10 @@ export class IndexedRepo implements RepoView {
     const sql = `SELECT rowid FROM bug_text${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`;
     const mask = new Uint8Array(this.search.bugs.length);
     let any = false;
-    for (const n of this.db.prepare(sql).pluck().iterate(...params) as IterableIterator<number>) {
+    for (const n of this.db
+      .prepare(sql)
+      .pluck()
+      .iterate(...params) as IterableIterator<number>) {
       const at = this.position.get(n);
       if (at === undefined) continue;
       mask[at] = 1;

@@ -90,13 +90,18 @@ async function refresh(db: IndexDb, store: GitStore): Promise<Omit<OpenedReposit
 
   const oldBugs = new Map<string, Old>();
   // raw(): arrays, not an object per row (10k rows on every reopen).
-  for (const [n, id, head, uses, row, damaged] of db.prepare('SELECT n, id, head, uses, row, damaged FROM bugs').raw().iterate() as IterableIterator<
-    [number, string, string, string, string | null, string | null]
-  >) {
+  for (const [n, id, head, uses, row, damaged] of db
+    .prepare('SELECT n, id, head, uses, row, damaged FROM bugs')
+    .raw()
+    .iterate() as IterableIterator<[number, string, string, string, string | null, string | null]>) {
     oldBugs.set(id, { n, head, uses, row, damaged });
   }
   const oldIdentities = new Map<string, { head: string; identity: string }>();
-  for (const r of db.prepare('SELECT id, head, identity FROM identities').iterate() as IterableIterator<{ id: string; head: string; identity: string }>) {
+  for (const r of db.prepare('SELECT id, head, identity FROM identities').iterate() as IterableIterator<{
+    id: string;
+    head: string;
+    identity: string;
+  }>) {
     oldIdentities.set(r.id, { head: r.head, identity: r.identity });
   }
   const loaded = await loadRepository(store, diffPlan(bugRefs, identityRefs, oldBugs, oldIdentities));

@@ -19,8 +19,7 @@ md.validateLink = (url: string): boolean => {
   return !HAS_SCHEME.test(u) && !u.startsWith('//') && !u.startsWith('\\\\');
 };
 
-const defaultLinkOpen =
-  md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
+const defaultLinkOpen = md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
 md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
   const token = tokens[idx];
   const href = String(token.attrGet('href') ?? '');

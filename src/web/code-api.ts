@@ -32,7 +32,12 @@ export async function apiTree(ctx: WebContext, res: ServerResponse, repo: string
   });
   if (found.entry.kind !== 'tree') throw new NotFoundError('folder', encodedPath(found.at.rest));
   const { at } = found;
-  await sendJson(res, 200, { ref: at.ref, commit: at.commit, path: encodedPath(at.rest), entries: entries.map((e) => entryJson(at.rest, e)) });
+  await sendJson(res, 200, {
+    ref: at.ref,
+    commit: at.commit,
+    path: encodedPath(at.rest),
+    entries: entries.map((e) => entryJson(at.rest, e)),
+  });
 }
 
 export async function apiBlob(ctx: WebContext, res: ServerResponse, repo: string, segs: Buffer[]): Promise<void> {
@@ -79,7 +84,12 @@ export async function apiCommit(ctx: WebContext, res: ServerResponse, repo: stri
     committer: commit.committer,
     message: commit.message,
     files: view.files.map((f) => ({
-      path: encodedPath(f.path.toString('latin1').split('/').map((s) => Buffer.from(s, 'latin1'))),
+      path: encodedPath(
+        f.path
+          .toString('latin1')
+          .split('/')
+          .map((s) => Buffer.from(s, 'latin1')),
+      ),
       name: f.path.toString('utf8'),
       status: f.status,
       oldMode: f.oldMode,
@@ -90,4 +100,3 @@ export async function apiCommit(ctx: WebContext, res: ServerResponse, repo: stri
     diffTruncated: view.diffTruncated,
   });
 }
-

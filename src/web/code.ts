@@ -108,13 +108,29 @@ export async function treeRoute(ctx: WebContext, req: IncomingMessage, res: Serv
   // A file (or link, or submodule) asked for as a folder: its own page.
   if (found.entry.kind !== 'tree') return redirect(res, codeUrl(repo, 'blob', found.at.ref, found.at.rest));
   // After the cat-file slot is given back: the walk holds one slot at a time.
-  const last = await lastCommits(found.t, found.at.commit, found.at.rest, entries.map((e) => e.name));
+  const last = await lastCommits(
+    found.t,
+    found.at.commit,
+    found.at.rest,
+    entries.map((e) => e.name),
+  );
   let readmeHtml: SafeHtml | undefined;
-  if (readme) readmeHtml = MARKDOWN.test(readme.name.toString('latin1')) ? await markdown(ctx, readme.text) : html`<pre class="plain">${readme.text}</pre>`;
+  if (readme)
+    readmeHtml = MARKDOWN.test(readme.name.toString('latin1'))
+      ? await markdown(ctx, readme.text)
+      : html`<pre class="plain">${readme.text}</pre>`;
   await sendHtml(
     res,
     200,
-    treePage({ repo, refs: found.refs, at: found.at, head, entries, last, readme: readme && readmeHtml ? { name: readme.name, html: readmeHtml } : undefined }),
+    treePage({
+      repo,
+      refs: found.refs,
+      at: found.at,
+      head,
+      entries,
+      last,
+      readme: readme && readmeHtml ? { name: readme.name, html: readmeHtml } : undefined,
+    }),
   );
 }
 
@@ -182,7 +198,10 @@ export async function rawRoute(ctx: WebContext, res: ServerResponse, repo: strin
   res.setHeader('Cache-Control', 'no-cache');
   res.setHeader('Content-Length', String(size));
   const file = encodeURIComponent(found.entry.name.toString('utf8'));
-  res.setHeader('Content-Disposition', `${binary && !IMAGE.test(found.entry.name.toString('latin1')) ? 'attachment' : 'inline'}; filename*=UTF-8''${file}`);
+  res.setHeader(
+    'Content-Disposition',
+    `${binary && !IMAGE.test(found.entry.name.toString('latin1')) ? 'attachment' : 'inline'}; filename*=UTF-8''${file}`,
+  );
   if (small) {
     res.end(small.bytes);
     return;
@@ -211,4 +230,3 @@ export async function refsRoute(ctx: WebContext, res: ServerResponse, repo: stri
   const t = gitTarget(ctx, repo);
   await sendHtml(res, 200, refsPage(repo, await listRefs(t), kind));
 }
-

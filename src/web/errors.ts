@@ -18,14 +18,20 @@ export class UriTooLongError extends BadRequestError {}
 
 /** A method the route does not serve. */
 export class MethodNotAllowedError extends BadRequestError {
-  constructor(readonly method: string, readonly allow: readonly string[]) {
+  constructor(
+    readonly method: string,
+    readonly allow: readonly string[],
+  ) {
     super(`method ${method} is not allowed here`);
   }
 }
 
 /** A push without the push token; the client is asked for credentials. */
 export class UnauthorizedError extends BadRequestError {
-  constructor(message: string, readonly realm: string) {
+  constructor(
+    message: string,
+    readonly realm: string,
+  ) {
     super(message);
   }
 }

@@ -174,7 +174,5 @@ export function redirect(res: ServerResponse, location: string): void {
 /** Host for URLs shown on pages (the clone URL): the Host header when well-formed, else the listen address. */
 export function publicHost(req: IncomingMessage, fallback: string): string {
   const host = req.headers.host;
-  return host && host.length <= 255 && /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host)
-    ? host
-    : fallback;
+  return host && host.length <= 255 && /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host) ? host : fallback;
 }

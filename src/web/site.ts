@@ -103,12 +103,7 @@ function describe(err: unknown): string {
 }
 
 /** `repo`: the existing repository the page belongs to, for its breadcrumbs and back link. */
-export async function sendErrorPage(
-  ctx: WebContext,
-  res: ServerResponse,
-  err: unknown,
-  repo: string | undefined,
-): Promise<void> {
+export async function sendErrorPage(ctx: WebContext, res: ServerResponse, err: unknown, repo: string | undefined): Promise<void> {
   const status = httpStatus(err);
   if (err instanceof AmbiguousIdError && repo && err.what === 'commit') {
     await sendHtml(res, status, ambiguousCommitPage(repo, err.prefix, err.candidates));

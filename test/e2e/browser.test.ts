@@ -86,7 +86,11 @@ describe.skipIf(!haveChromium)('the web interface in chromium', () => {
       (e: Error) => `a plain GET failed too: ${e.message}`,
     );
     const m = await request(server.url, '/-/metrics', { timeoutMs: 5000 }).then(
-      (r) => r.body.split('\n').filter((l) => /^bugserve_cache_(workers|opens_total|worker_failures_total|hits_total) /.test(l)).join(', '),
+      (r) =>
+        r.body
+          .split('\n')
+          .filter((l) => /^bugserve_cache_(workers|opens_total|worker_failures_total|hits_total) /.test(l))
+          .join(', '),
       (e: Error) => `metrics failed: ${e.message}`,
     );
     return `${plain}; ${m}`;
@@ -126,7 +130,9 @@ describe.skipIf(!haveChromium)('the web interface in chromium', () => {
     const repo = initBare(path.join(reposDir, 'xss.git'));
     const ada = writeIdentity(repo, { name: 'Ada Lovelace', login: 'ada' });
     const mallory = writeIdentity(repo, { name: 'Mallory', login: 'mallory' });
-    xss.scriptId = writeBug(repo, mallory, [[ops.create(SCRIPT_TITLE, `The title is ${SCRIPT_TITLE}`, 1700000000), ops.labels(['bug'])]]).id;
+    xss.scriptId = writeBug(repo, mallory, [
+      [ops.create(SCRIPT_TITLE, `The title is ${SCRIPT_TITLE}`, 1700000000), ops.labels(['bug'])],
+    ]).id;
     xss.imgId = writeBug(repo, ada, [
       [ops.create('Image markup in a comment', 'See below.', 1700000100)],
       [ops.comment(`Look: ${IMG}`, 1700000200), ops.labels([IMG, 'ui'], [], 1700000300)],
@@ -166,9 +172,11 @@ describe.skipIf(!haveChromium)('the web interface in chromium', () => {
     expect(await rowIds(page)).not.toContain(xss.closedId);
 
     const row = page.locator('ul.list > li', { has: page.locator(`a[href$="${xss.imgId}"]`) });
-    const pills = await row.locator('.pill').evaluateAll((els) =>
-      els.map((e) => ({ text: e.textContent, bg: getComputedStyle(e).backgroundColor, fg: getComputedStyle(e).color })),
-    );
+    const pills = await row
+      .locator('.pill')
+      .evaluateAll((els) =>
+        els.map((e) => ({ text: e.textContent, bg: getComputedStyle(e).backgroundColor, fg: getComputedStyle(e).color })),
+      );
     const rgb = (c: { r: number; g: number; b: number }) => `rgb(${c.r}, ${c.g}, ${c.b})`;
     expect(pills).toEqual(
       [IMG, 'ui'].sort().map((l) => {
@@ -247,7 +255,9 @@ describe.skipIf(!haveChromium)('the web interface in chromium', () => {
     expect(await page.locator('.badge').innerText()).toContain('Open');
     // create, comment (cards) and the title change (an event).
     expect(await page.locator('.timeline > .item.card').count()).toBe(2);
-    expect(await page.locator('.timeline > .item.event').innerText()).toMatch(/changed the title from\s+Markdown renders\s+to\s+Markdown renders safely/);
+    expect(await page.locator('.timeline > .item.event').innerText()).toMatch(
+      /changed the title from\s+Markdown renders\s+to\s+Markdown renders safely/,
+    );
     const code = page.locator('.markdown pre code');
     expect((await code.innerText()).trimEnd()).toBe(CODE);
     expect(await code.getAttribute('class')).toBe('language-js');
@@ -278,7 +288,13 @@ describe.skipIf(!haveChromium)('the web interface in chromium', () => {
     expect(await img.locator('aside .pill', { hasText: IMG }).count()).toBe(1);
 
     // The list pages with hostile rows too, generated ones included.
-    const pages = [page, img, await open(desktop, '/xss/bugs?q='), await open(desktop, '/gen/bugs?q='), await open(desktop, '/gen/bugs?q=&page=2')];
+    const pages = [
+      page,
+      img,
+      await open(desktop, '/xss/bugs?q='),
+      await open(desktop, '/gen/bugs?q='),
+      await open(desktop, '/gen/bugs?q=&page=2'),
+    ];
     const hostileGen = gen.find((b) => b.title.includes('<'));
     if (hostileGen) {
       const g = await open(desktop, `/gen/bugs/${hostileGen.id}`);
@@ -287,10 +303,18 @@ describe.skipIf(!haveChromium)('the web interface in chromium', () => {
     }
     for (const p of pages) {
       const found = await p.evaluate(() => ({
-        scripts: Array.from(document.querySelectorAll('script')).map((s) => s.outerHTML).filter((h) => /alert|xss/i.test(h)),
-        handlers: Array.from(document.querySelectorAll('*')).flatMap((e) => Array.from(e.attributes).filter((a) => /^on/i.test(a.name)).map((a) => `${e.tagName} ${a.name}`)),
+        scripts: Array.from(document.querySelectorAll('script'))
+          .map((s) => s.outerHTML)
+          .filter((h) => /alert|xss/i.test(h)),
+        handlers: Array.from(document.querySelectorAll('*')).flatMap((e) =>
+          Array.from(e.attributes)
+            .filter((a) => /^on/i.test(a.name))
+            .map((a) => `${e.tagName} ${a.name}`),
+        ),
         iframes: document.querySelectorAll('iframe, object, embed').length,
-        jsLinks: Array.from(document.querySelectorAll('a[href]')).map((a) => a.getAttribute('href')!).filter((h) => /^\s*javascript:/i.test(h)),
+        jsLinks: Array.from(document.querySelectorAll('a[href]'))
+          .map((a) => a.getAttribute('href')!)
+          .filter((h) => /^\s*javascript:/i.test(h)),
       }));
       expect(found, p.url()).toEqual({ scripts: [], handlers: [], iframes: 0, jsLinks: [] });
     }
@@ -327,7 +351,10 @@ describe.skipIf(!haveChromium)('the web interface in chromium', () => {
   /** WCAG 2 contrast ratio of two CSS colours as getComputedStyle gives them ("rgb(r, g, b)"). */
   function ratio(fg: string, bg: string): number {
     const lum = (css: string) => {
-      const [r, g, b] = css.match(/[\d.]+/g)!.slice(0, 3).map(Number);
+      const [r, g, b] = css
+        .match(/[\d.]+/g)!
+        .slice(0, 3)
+        .map(Number);
       const lin = (c: number) => (c / 255 <= 0.04045 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4);
       return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
     };
@@ -337,9 +364,18 @@ describe.skipIf(!haveChromium)('the web interface in chromium', () => {
 
   it('label chips: the rendered text and background meet WCAG AA (4.5:1) for every colour shown', async () => {
     const seen = new Map<string, number>();
-    for (const p of ['/corpus/bugs?q=', '/corpus/bugs?q=&page=2', '/corpus/bugs?q=&page=3', '/gen/bugs?q=', '/gen/bugs?q=&page=2', '/xss/bugs?q=']) {
+    for (const p of [
+      '/corpus/bugs?q=',
+      '/corpus/bugs?q=&page=2',
+      '/corpus/bugs?q=&page=3',
+      '/gen/bugs?q=',
+      '/gen/bugs?q=&page=2',
+      '/xss/bugs?q=',
+    ]) {
       const page = await open(desktop, p);
-      const pills = await page.locator('.pill').evaluateAll((els) => els.map((e) => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]));
+      const pills = await page
+        .locator('.pill')
+        .evaluateAll((els) => els.map((e) => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]));
       for (const [fg, bg] of pills) seen.set(`${fg} on ${bg}`, ratio(fg, bg));
       await page.close();
     }
@@ -358,7 +394,10 @@ describe.skipIf(!haveChromium)('the web interface in chromium', () => {
     expect(q).toContain('status:open');
     expect(q).toMatch(/label:/);
     expect(await page.locator('input[name=q]').inputValue()).toBe(q);
-    const want = gen.filter((b) => b.status === 'open' && b.labels.includes(label)).map((b) => b.id).sort();
+    const want = gen
+      .filter((b) => b.status === 'open' && b.labels.includes(label))
+      .map((b) => b.id)
+      .sort();
     expect(want.length).toBeGreaterThan(0);
     const got: string[] = [];
     for (let n = 1; ; n++) {
@@ -388,7 +427,10 @@ describe.skipIf(!haveChromium)('the web interface in chromium', () => {
     expect(await menu.locator('summary').innerText()).toMatch(/Sort: Newest/);
     await menu.locator('summary').click();
     await shot(page, 'sort-menu-open-desktop');
-    await Promise.all([page.waitForURL(/sort/), page.getByRole('navigation', { name: 'Sort by' }).getByRole('link', { name: 'Oldest' }).click()]);
+    await Promise.all([
+      page.waitForURL(/sort/),
+      page.getByRole('navigation', { name: 'Sort by' }).getByRole('link', { name: 'Oldest' }).click(),
+    ]);
     expect(new URL(page.url()).searchParams.get('q')).toBe('status:open sort:creation-asc');
     expect(await page.locator('details.sort summary').innerText()).toMatch(/Sort: Oldest/);
     expect(await page.locator('details.sort a[aria-current=true]').textContent()).toBe('Oldest');

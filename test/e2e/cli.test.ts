@@ -26,7 +26,13 @@ let tmp: { path: string; remove: () => void };
 function bugserve(args: string[], env: Record<string, string> = {}, input = ''): Ran {
   const base: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('BUGSERVE_') && k !== 'GIT_DIR') base[k] = v;
-  const r = spawnSync(process.execPath, [CLI, ...args], { env: { ...base, ...env }, input, encoding: 'utf8', timeout: 30_000, cwd: tmp.path });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    env: { ...base, ...env },
+    input,
+    encoding: 'utf8',
+    timeout: 30_000,
+    cwd: tmp.path,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -35,7 +41,16 @@ const COMMANDS: { argv: string[]; options: string[]; env: string[] }[] = [
   {
     argv: ['serve'],
     options: ['--data', '--listen', '--idle-timeout', '--max-workers', '--cache', '--log-level', '--image-hosts'],
-    env: ['BUGSERVE_DATA', 'BUGSERVE_LISTEN', 'BUGSERVE_IDLE_TIMEOUT', 'BUGSERVE_MAX_WORKERS', 'BUGSERVE_CACHE', 'BUGSERVE_LOG_LEVEL', 'BUGSERVE_IMAGE_HOSTS', 'BUGSERVE_PUSH_TOKEN'],
+    env: [
+      'BUGSERVE_DATA',
+      'BUGSERVE_LISTEN',
+      'BUGSERVE_IDLE_TIMEOUT',
+      'BUGSERVE_MAX_WORKERS',
+      'BUGSERVE_CACHE',
+      'BUGSERVE_LOG_LEVEL',
+      'BUGSERVE_IMAGE_HOSTS',
+      'BUGSERVE_PUSH_TOKEN',
+    ],
   },
   { argv: ['bugs'], options: ['--query', '--json', '--backend', '--no-index'], env: [] },
   { argv: ['gen'], options: ['--bugs', '--identities', '--comments', '--seed', '--packed-refs'], env: [] },
@@ -54,7 +69,10 @@ describe('bugserve COMMAND --help', () => {
   for (const c of COMMANDS) {
     const name = c.argv.join(' ');
     it(`${name} --help lists its options and environment variables`, () => {
-      for (const argv of [[...c.argv, '--help'], [c.argv[0], '-h']]) {
+      for (const argv of [
+        [...c.argv, '--help'],
+        [c.argv[0], '-h'],
+      ]) {
         const r = bugserve(argv);
         expect(r.stderr, argv.join(' ')).toBe('');
         expect(r.code, argv.join(' ')).toBe(0);
@@ -97,7 +115,10 @@ describe('usage errors: one message, exit 2, for every command', () => {
       [['bugs', '.', '--backend', 'svn'], /^bugserve bugs: --backend is cat-file or isomorphic-git, not "svn"$/m],
       [['bugs', '.', '--query', 'status:maybe'], /^bugserve bugs: --query: /m],
       [['gen', path.join('x.git'), '--bugs', '3'], /^bugserve gen: --identities is required$/m],
-      [['gen', 'x.git', '--bugs', 'many', '--identities', '1', '--comments', '1'], /^bugserve gen: --bugs takes a whole number, not "many"$/m],
+      [
+        ['gen', 'x.git', '--bugs', 'many', '--identities', '1', '--comments', '1'],
+        /^bugserve gen: --bugs takes a whole number, not "many"$/m,
+      ],
       [['hooks'], /^bugserve hooks install: missing subcommand "install"$/m],
       [['hooks', 'uninstall'], /^bugserve hooks install: unknown subcommand "uninstall"/m],
       [['hook', 'pre-receive'], /^bugserve hook post-receive: unknown subcommand "pre-receive"/m],
@@ -123,7 +144,9 @@ describe('usage errors: one message, exit 2, for every command', () => {
     const data = path.join(tmp.path, 'data-env');
     const r = bugserve(['serve', '--data', data], { BUGSERVE_LISTEN: '127.0.0.1:99999' });
     expect(r.code).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe('bugserve serve: BUGSERVE_LISTEN: "127.0.0.1:99999" is not a listen address (use HOST:PORT, e.g. 127.0.0.1:23232)');
+    expect(r.stderr.split('\n')[0]).toBe(
+      'bugserve serve: BUGSERVE_LISTEN: "127.0.0.1:99999" is not a listen address (use HOST:PORT, e.g. 127.0.0.1:23232)',
+    );
     const w = bugserve(['serve', '--data', data], { BUGSERVE_MAX_WORKERS: 'lots' });
     expect(w.code).toBe(2);
     expect(w.stderr).toMatch(/^bugserve serve: BUGSERVE_MAX_WORKERS: expected a whole number/);
@@ -139,13 +162,19 @@ describe('commands that run', () => {
     const r = bugserve(['bugs', repo, '--no-index', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string });
     expect(lines.map((b) => b.id).sort()).toEqual([...ids].sort());
   });
 
   it("npm start's prestart compiles nothing when dist/ is current", () => {
     const cli = statSync(CLI).mtimeMs;
-    const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build-if-stale.mjs')], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build-if-stale.mjs')], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
     expect(statSync(CLI).mtimeMs).toBe(cli);
@@ -175,7 +204,9 @@ describe('commands that run', () => {
       child.stderr.on('data', (c: Buffer) => (err += c.toString()));
       const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
       expect(code).toBe(1);
-      expect(err.split('\n')[0]).toBe(`bugserve serve: cannot listen on 127.0.0.1:${port}: the address is in use (EADDRINUSE): another server? choose one with --listen`);
+      expect(err.split('\n')[0]).toBe(
+        `bugserve serve: cannot listen on 127.0.0.1:${port}: the address is in use (EADDRINUSE): another server? choose one with --listen`,
+      );
       expect(out).toBe('');
     } finally {
       blocker.close();

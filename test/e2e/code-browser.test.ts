@@ -109,7 +109,10 @@ describe.skipIf(!haveChromium)('the code pages in chromium', () => {
     const keyword = page.locator('.hljs-keyword').first();
     expect(await keyword.innerText()).toBe('export');
     const colour = await keyword.evaluate((e) => getComputedStyle(e).color);
-    const plain = await page.locator('td.src').first().evaluate((e) => getComputedStyle(e).color);
+    const plain = await page
+      .locator('td.src')
+      .first()
+      .evaluate((e) => getComputedStyle(e).color);
     expect(colour).not.toBe(plain);
     const bg = (id: string) => page.locator(`tr#${id}`).evaluate((e) => getComputedStyle(e).backgroundColor);
     expect(await bg('L3')).not.toBe(await bg('L2'));

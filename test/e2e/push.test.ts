@@ -45,7 +45,12 @@ const authUrl = (repo: string, token = TOKEN) => `http://push:${token}@${server(
 /** refs/… → oid of a repository (bare or not). */
 async function refsOf(gitDir: string, prefix = 'refs/'): Promise<Map<string, string>> {
   const out = await gitOk(['--git-dir', gitDir, 'for-each-ref', '--format=%(objectname) %(refname)', prefix]);
-  return new Map(out.split('\n').filter(Boolean).map((l) => [l.slice(41), l.slice(0, 40)] as [string, string]));
+  return new Map(
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.slice(41), l.slice(0, 40)] as [string, string]),
+  );
 }
 
 /** The edit clock git-bug wrote into a pack commit's tree. */
@@ -104,8 +109,7 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): 
   }
 }
 
-const invalidations = (reason?: string) =>
-  metric(server().url, 'bugserve_cache_invalidations_total', reason ? { reason } : {});
+const invalidations = (reason?: string) => metric(server().url, 'bugserve_cache_invalidations_total', reason ? { reason } : {});
 const opens = () => metric(server().url, 'bugserve_cache_opens_total');
 const hits = () => metric(server().url, 'bugserve_cache_hits_total');
 
@@ -166,7 +170,10 @@ describe('bugserve serve with a real git client', () => {
   });
 
   it('a push with the token creates the repository; the very next request shows its bugs', async () => {
-    const r = await git(['push', '--quiet', authUrl('proj'), 'main', 'refs/bugs/*:refs/bugs/*', 'refs/identities/*:refs/identities/*'], work);
+    const r = await git(
+      ['push', '--quiet', authUrl('proj'), 'main', 'refs/bugs/*:refs/bugs/*', 'refs/identities/*:refs/identities/*'],
+      work,
+    );
     expect(r.code, r.stderr).toBe(0);
     const list = await listAll('proj');
     expect(list.total).toBe(GEN_BUGS);
@@ -302,7 +309,15 @@ describe('bugserve serve with a real git client', () => {
     const corpus = path.join(root, 'corpus.git');
     await gitOk(['init', '--quiet', '--bare', corpus]);
     await gitOk(['--git-dir', corpus, 'fetch', '--quiet', CORPUS_BUNDLE, 'refs/bugs/*:refs/bugs/*', 'refs/identities/*:refs/identities/*']);
-    const r = await git(['--git-dir', corpus, 'push', '--quiet', authUrl('corpus'), 'refs/bugs/*:refs/bugs/*', 'refs/identities/*:refs/identities/*']);
+    const r = await git([
+      '--git-dir',
+      corpus,
+      'push',
+      '--quiet',
+      authUrl('corpus'),
+      'refs/bugs/*:refs/bugs/*',
+      'refs/identities/*:refs/identities/*',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect((await refsOf(path.join(reposDir, 'corpus.git'), 'refs/identities/')).size).toBe(CORPUS_IDENTITIES);
     const list = await getJson<ListJson>(server().url, '/api/v1/repos/corpus/bugs?q=&perPage=5');
@@ -354,9 +369,7 @@ describe('bugserve serve with a real git client', () => {
     expect(res.headers['content-type']).toBe('application/x-git-upload-pack-result');
     expect(await exit).toBe(0);
     expect(order).toEqual(['reply', 'exit']);
-    expect(s.lines).toContainEqual(
-      expect.objectContaining({ msg: 'request', method: 'POST', status: 200 }),
-    );
+    expect(s.lines).toContainEqual(expect.objectContaining({ msg: 'request', method: 'POST', status: 200 }));
     expect(s.lines.at(-1)).toMatchObject({ msg: 'stopped' });
     srv = undefined;
   });

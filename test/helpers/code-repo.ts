@@ -26,7 +26,8 @@ export const PAGE_HTML = '<!doctype html><script>alert(document.domain)</script>
 export const BINARY = Buffer.from([0x00, 0x01, 0x02, 0xff, 0x00, 0x42, 0x43]);
 /** 1x1 transparent PNG */
 export const PNG = Buffer.from(
-  '89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4b40000000049454e44ae426082',
+  '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+    '1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4b40000000049454e44ae426082',
   'hex',
 );
 export const BIG_SIZE = 2 * 1024 * 1024 + 17;
@@ -63,7 +64,9 @@ function twinCommits(bare: string, tree: string): { prefix: string; ids: string[
   const seen = new Map<string, string>();
   for (let i = 0; ; i++) {
     const text = `tree ${tree}\nauthor T <t@e> 1700000000 +0000\ncommitter T <t@e> 1700000000 +0000\n\ntwin ${i}\n`;
-    const id = createHash('sha1').update(`commit ${Buffer.byteLength(text)}\0${text}`).digest('hex');
+    const id = createHash('sha1')
+      .update(`commit ${Buffer.byteLength(text)}\0${text}`)
+      .digest('hex');
     const prefix = id.slice(0, 4);
     const other = seen.get(prefix);
     if (other !== undefined) {

@@ -40,7 +40,14 @@ function tree(repo: string, entries: { name: string; oid: string; type?: 'blob' 
 // git-bug writes commits with an empty author; `git commit-tree` refuses that,
 // so the commit object is written as text.
 function commit(repo: string, treeOid: string, parents: string[]): string {
-  const text = [`tree ${treeOid}`, ...parents.map((p) => `parent ${p}`), 'author  <> 1700000000 +0000', 'committer  <> 1700000000 +0000', '', ''].join('\n');
+  const text = [
+    `tree ${treeOid}`,
+    ...parents.map((p) => `parent ${p}`),
+    'author  <> 1700000000 +0000',
+    'committer  <> 1700000000 +0000',
+    '',
+    '',
+  ].join('\n');
   return git(repo, ['hash-object', '-t', 'commit', '-w', '--stdin'], text);
 }
 
@@ -162,9 +169,22 @@ export const ops = {
   comment: (message: string, ts = 1700000200): Op => ({ type: 3, timestamp: ts, nonce: nonce(), message, files: null }),
   status: (status: 1 | 2, ts = 1700000300): Op => ({ type: 4, timestamp: ts, nonce: nonce(), status }),
   labels: (added: string[], removed: string[] = [], ts = 1700000400): Op => ({ type: 5, timestamp: ts, nonce: nonce(), added, removed }),
-  edit: (target: string, message: string, ts = 1700000500): Op => ({ type: 6, timestamp: ts, nonce: nonce(), target, message, files: null }),
+  edit: (target: string, message: string, ts = 1700000500): Op => ({
+    type: 6,
+    timestamp: ts,
+    nonce: nonce(),
+    target,
+    message,
+    files: null,
+  }),
   noop: (ts = 1700000600): Op => ({ type: 7, timestamp: ts, nonce: nonce(), metadata: { origin: 'test' } }),
-  setMetadata: (target: string, meta: Record<string, string>, ts = 1700000700): Op => ({ type: 8, timestamp: ts, nonce: nonce(), target, new_metadata: meta }),
+  setMetadata: (target: string, meta: Record<string, string>, ts = 1700000700): Op => ({
+    type: 8,
+    timestamp: ts,
+    nonce: nonce(),
+    target,
+    new_metadata: meta,
+  }),
 };
 
 /**

@@ -154,7 +154,15 @@ export function request(
   const u = new URL(base);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: u.hostname, port: u.port, path: rawPath, method: opts.method ?? 'GET', headers: opts.headers, agent: false, timeout: opts.timeoutMs },
+      {
+        host: u.hostname,
+        port: u.port,
+        path: rawPath,
+        method: opts.method ?? 'GET',
+        headers: opts.headers,
+        agent: false,
+        timeout: opts.timeoutMs,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

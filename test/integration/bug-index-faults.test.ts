@@ -105,25 +105,29 @@ describe('a bad index file is discarded and rebuilt, and said so once with its p
     ],
   ];
   for (const [name, spoil] of cases) {
-    it(name, async () => {
-      const file = join(tmp.path, 'cache', `${name.replaceAll(' ', '-')}.sqlite`);
-      const first = await open(repo, file);
-      expect(first.kind).toBe('full');
-      first.db?.close();
-      spoil(file);
-      const again = await open(repo, file);
-      expect(again.notices).toHaveLength(1);
-      expect(again.notices[0]).toContain(file);
-      expect(again.notices[0]).toContain('discarded');
-      expect(again.kind).toBe('full');
-      await expectCorrect(repo, again);
-      again.db?.close();
-      // The rebuilt file is sound: the next open is incremental and quiet.
-      const third = await open(repo, file);
-      expect(third.notices).toEqual([]);
-      expect(third.kind).toBe('incremental');
-      expect(third.refreshed).toBe(third.view.damaged.length);
-    }, 60_000);
+    it(
+      name,
+      async () => {
+        const file = join(tmp.path, 'cache', `${name.replaceAll(' ', '-')}.sqlite`);
+        const first = await open(repo, file);
+        expect(first.kind).toBe('full');
+        first.db?.close();
+        spoil(file);
+        const again = await open(repo, file);
+        expect(again.notices).toHaveLength(1);
+        expect(again.notices[0]).toContain(file);
+        expect(again.notices[0]).toContain('discarded');
+        expect(again.kind).toBe('full');
+        await expectCorrect(repo, again);
+        again.db?.close();
+        // The rebuilt file is sound: the next open is incremental and quiet.
+        const third = await open(repo, file);
+        expect(third.notices).toEqual([]);
+        expect(third.kind).toBe('incremental');
+        expect(third.refreshed).toBe(third.view.damaged.length);
+      },
+      60_000,
+    );
   }
 });
 
@@ -201,7 +205,11 @@ describe('through the manager', () => {
       const bug = before.bugs[0];
       const head = git(repo, ['rev-parse', `refs/bugs/${bug.id}`]);
       const clock = Number(/edit-clock-(\d+)/.exec(git(repo, ['ls-tree', '--name-only', head]))![1]);
-      updateRef(repo, `refs/bugs/${bug.id}`, writePack(repo, { author: bug.author.id, ops: [ops.comment('pushed')], editClock: clock + 1, parents: [head] }));
+      updateRef(
+        repo,
+        `refs/bugs/${bug.id}`,
+        writePack(repo, { author: bug.author.id, ops: [ops.comment('pushed')], editClock: clock + 1, parents: [head] }),
+      );
       // What the hook does after a push.
       m.invalidateCache('r', 'hook');
       // The replacement is already starting: no request needed.
@@ -209,8 +217,13 @@ describe('through the manager', () => {
       const page = await m.call('r', { kind: 'bug', prefix: bug.id });
       expect(page.comments.at(-1)?.message).toBe('pushed');
       const metrics = await m.registry.getMetricsAsJSON();
-      const builds = metrics.find((x) => x.name === 'bugserve_cache_build_seconds')!.values as { labels: Record<string, string>; metricName?: string; value: number }[];
-      const count = (kind: string) => builds.find((v) => v.metricName === 'bugserve_cache_build_seconds_count' && v.labels.kind === kind)?.value;
+      const builds = metrics.find((x) => x.name === 'bugserve_cache_build_seconds')!.values as {
+        labels: Record<string, string>;
+        metricName?: string;
+        value: number;
+      }[];
+      const count = (kind: string) =>
+        builds.find((v) => v.metricName === 'bugserve_cache_build_seconds_count' && v.labels.kind === kind)?.value;
       expect(count('full')).toBe(1);
       expect(count('incremental')).toBe(1);
       const refreshed = metrics.find((x) => x.name === 'bugserve_cache_refreshed_bugs_total')!.values[0].value;
@@ -222,10 +235,15 @@ describe('through the manager', () => {
 
       // `bugserve bugs` beside the server reads its index (never writes it) and
       // sees what --no-index sees, the newest push included.
-      const comment = (ops.comment('after the build'));
+      const comment = ops.comment('after the build');
       const head2 = git(repo, ['rev-parse', `refs/bugs/${bug.id}`]);
-      updateRef(repo, `refs/bugs/${bug.id}`, writePack(repo, { author: bug.author.id, ops: [comment], editClock: clock + 2, parents: [head2] }));
-      const cli = (...args: string[]) => execFileSync(process.execPath, ['dist/src/cli.js', 'bugs', repo, '--json', ...args], { encoding: 'utf8' });
+      updateRef(
+        repo,
+        `refs/bugs/${bug.id}`,
+        writePack(repo, { author: bug.author.id, ops: [comment], editClock: clock + 2, parents: [head2] }),
+      );
+      const cli = (...args: string[]) =>
+        execFileSync(process.execPath, ['dist/src/cli.js', 'bugs', repo, '--json', ...args], { encoding: 'utf8' });
       const mtime = statSync(indexFileFor(indexDir, 'r')).mtimeMs;
       const withIndex = cli();
       expect(withIndex).toBe(cli('--no-index'));

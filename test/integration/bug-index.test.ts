@@ -210,7 +210,13 @@ describe('the persisted index stays identical to a from-scratch compile', () => 
           return 'the damaged bug repaired';
         }
         const bug = r.pick(bugs());
-        const bad = writePack(repo, { author: r.pick(people()), ops: [], rawOps: '{"ops": [', editClock: editClockOf(repo, bug.head) + 1, parents: [bug.head] });
+        const bad = writePack(repo, {
+          author: r.pick(people()),
+          ops: [],
+          rawOps: '{"ops": [',
+          editClock: editClockOf(repo, bug.head) + 1,
+          parents: [bug.head],
+        });
         updateRef(repo, `refs/bugs/${bug.id}`, bad);
         broken = { id: bug.id, goodHead: bug.head };
         return `bug ${bug.id.slice(0, 7)} damaged`;
@@ -238,7 +244,8 @@ describe('the persisted index stays identical to a from-scratch compile', () => 
     }
     // The text queries compared above found something (long and short terms alike).
     const final = await truth(repo);
-    for (const q of ['"parser"', '"ab"', 'x', '"memory leak"', '"zé"']) expect(final.list({ q, page: 1, perPage: 1 }).total, q).toBeGreaterThan(0);
+    for (const q of ['"parser"', '"ab"', 'x', '"memory leak"', '"zé"'])
+      expect(final.list({ q, page: 1, perPage: 1 }).total, q).toBeGreaterThan(0);
   }, 240_000);
 
   it('compiles only what changed: one comment recompiles one bug', async () => {
@@ -246,7 +253,12 @@ describe('the persisted index stays identical to a from-scratch compile', () => 
     expect(before.kind).toBe('incremental');
     const bug = [...refs(repo, 'refs/bugs/')].map(([ref, head]) => ({ id: ref.slice('refs/bugs/'.length), head }))[0];
     const author = [...refs(repo, 'refs/identities/').keys()][0].slice('refs/identities/'.length);
-    const head = writePack(repo, { author, ops: [ops.comment('one more')], editClock: editClockOf(repo, bug.head) + 1, parents: [bug.head] });
+    const head = writePack(repo, {
+      author,
+      ops: [ops.comment('one more')],
+      editClock: editClockOf(repo, bug.head) + 1,
+      parents: [bug.head],
+    });
     updateRef(repo, `refs/bugs/${bug.id}`, head);
     const after = await check('one comment');
     expect(after.refreshed).toBe(1 + after.view.damaged.length);

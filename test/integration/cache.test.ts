@@ -137,7 +137,13 @@ describe('freshness', () => {
     const m = manager();
     const id = small.ids[0];
     const full = await m.call('small', { kind: 'bug', prefix: id });
-    for (const spelling of [id.slice(0, 7), id.slice(0, 7).toUpperCase(), id.slice(0, 20), id.toUpperCase(), `${id.slice(0, 3).toUpperCase()}${id.slice(3, 30)}`]) {
+    for (const spelling of [
+      id.slice(0, 7),
+      id.slice(0, 7).toUpperCase(),
+      id.slice(0, 20),
+      id.toUpperCase(),
+      `${id.slice(0, 3).toUpperCase()}${id.slice(3, 30)}`,
+    ]) {
       expect(await m.call('small', { kind: 'bug', prefix: spelling })).toBe(full);
     }
     // Errors still come through and are not kept.

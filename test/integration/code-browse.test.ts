@@ -14,7 +14,19 @@ import { UnavailableError } from '../../src/errors.js';
 import { ProcessLimit } from '../../src/git/process-limit.js';
 import { ObjectReader } from '../../src/code/objects.js';
 import { runGit } from '../../src/code/run.js';
-import { BIG_SIZE, BINARY, BUG_ID, HISTORY, HOSTILE_BRANCH, MAIN_TS, makeCodeRepo, NAMES, PAGE_HTML, PNG, type CodeRepo } from '../helpers/code-repo.js';
+import {
+  BIG_SIZE,
+  BINARY,
+  BUG_ID,
+  HISTORY,
+  HOSTILE_BRANCH,
+  MAIN_TS,
+  makeCodeRepo,
+  NAMES,
+  PAGE_HTML,
+  PNG,
+  type CodeRepo,
+} from '../helpers/code-repo.js';
 import { git, initBare, ops, tempDir, writeBug, writeIdentity } from '../helpers/git-bug-writer.js';
 import { request, startInProcess } from '../helpers/server.js';
 
@@ -38,10 +50,12 @@ async function bytes(base: string, p: string): Promise<{ status: number; headers
 /** The hrefs of the file table's entry links, in order. */
 function entryLinks(page: string): { href: string; text: string }[] {
   const table = page.slice(page.indexOf('<table class="files">'), page.indexOf('</table>'));
-  return [...table.matchAll(/<td class="name">(?:<a class="title" href="([^"]*)">([^<]*)<\/a>|<span class="title">([^<]*)<\/span>)/g)].map((m) => ({
-    href: m[1] ?? '',
-    text: m[2] ?? m[3],
-  }));
+  return [...table.matchAll(/<td class="name">(?:<a class="title" href="([^"]*)">([^<]*)<\/a>|<span class="title">([^<]*)<\/span>)/g)].map(
+    (m) => ({
+      href: m[1] ?? '',
+      text: m[2] ?? m[3],
+    }),
+  );
 }
 
 describe('code browsing', () => {
@@ -105,7 +119,7 @@ describe('code browsing', () => {
       const r = await get('/code/tree/main');
       const row = (name: string) => r.body.slice(r.body.indexOf(`>${name}</a>`)).split('</tr>')[0];
       expect(row('counter.txt')).toContain(`Count to ${HISTORY}`);
-      expect(row('docs')).toContain(`Count to ${HISTORY - HISTORY % 10}`);
+      expect(row('docs')).toContain(`Count to ${HISTORY - (HISTORY % 10)}`);
       expect(row('src')).toContain('First commit');
       expect(r.body).toMatch(/<h1>Code fixture<\/h1>/);
       expect(r.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
@@ -124,7 +138,14 @@ describe('code browsing', () => {
     });
 
     it('unknown refs and paths are 404s; paths never leave the tree', async () => {
-      for (const p of ['/code/tree/nope', '/code/tree/main/nope', '/code/blob/main/src/nope.ts', '/code/raw/main/../../config', '/code/blob/main/escape-link/x', '/code/tree/main/%2e%2e/%2e%2e']) {
+      for (const p of [
+        '/code/tree/nope',
+        '/code/tree/main/nope',
+        '/code/blob/main/src/nope.ts',
+        '/code/raw/main/../../config',
+        '/code/blob/main/escape-link/x',
+        '/code/tree/main/%2e%2e/%2e%2e',
+      ]) {
         const r = await get(p);
         expect(r.status, p).toBe(404);
       }

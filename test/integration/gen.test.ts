@@ -215,7 +215,9 @@ describe('bugserve gen', () => {
   it('writes commits the way git-bug does: empty name and email, no message', () => {
     for (const head of [...bugRefs.values(), ...identityRefs.values()]) {
       for (const oid of dagOf(head)) {
-        expect(commitOf(oid).raw).toMatch(/^tree [0-9a-f]{40}\n(parent [0-9a-f]{40}\n)*author {2}<> \d+ [+-]\d{4}\ncommitter {2}<> \d+ [+-]\d{4}\n\n$/);
+        expect(commitOf(oid).raw).toMatch(
+          /^tree [0-9a-f]{40}\n(parent [0-9a-f]{40}\n)*author {2}<> \d+ [+-]\d{4}\ncommitter {2}<> \d+ [+-]\d{4}\n\n$/,
+        );
       }
     }
   });
@@ -361,7 +363,8 @@ describe('bugserve gen', () => {
       expect(loaded.bugs).toHaveLength(repo.bugs.length);
       const diffs: string[] = [];
       const same = (what: string, got: unknown, want: unknown) => {
-        if (JSON.stringify(got) !== JSON.stringify(want)) diffs.push(`${what}: got ${JSON.stringify(got)?.slice(0, 300)}, want ${JSON.stringify(want)?.slice(0, 300)}`);
+        if (JSON.stringify(got) !== JSON.stringify(want))
+          diffs.push(`${what}: got ${JSON.stringify(got)?.slice(0, 300)}, want ${JSON.stringify(want)?.slice(0, 300)}`);
       };
       const seconds = (iso: string) => Date.parse(iso) / 1000;
       const names = new Map(repo.identities.map((i) => [i.id, i.displayName]));
@@ -428,7 +431,7 @@ describe('bugserve gen (command, larger repository)', () => {
     const path = join(tmp, 'large.git');
     const out: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((s: string) => (out.push(String(s)), true));
+    process.stdout.write = (s: string) => (out.push(String(s)), true);
     let code: number;
     try {
       code = await gen([path, '--bugs', '1000', '--identities', '30', '--comments', '1', '--seed', '3']);

@@ -128,7 +128,7 @@ describe('hostile Markdown (item 2)', () => {
     other = writeBug(repo, author, [[ops.create('other', 'plain')]]).id;
     const commit = '0123456789abcdef0123456789abcdef01234567';
     linking = writeBug(repo, author, [[ops.create('links', `dup of ${other}, fixed by ${commit}; \`${other}\``)]]).id;
-    commitReadme(repo, '![' .repeat(100_000));
+    commitReadme(repo, '!['.repeat(100_000));
     ensureBuilt();
     server = await spawnServer({ dataDir: tmp.path, pushToken: '', args: ['--max-workers', '2'] });
   }, 120_000);
@@ -204,9 +204,7 @@ describe('--max-workers under concurrency (item 5)', () => {
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, server.cache.workerThreads())), 2);
     const replies = await Promise.all(
-      Array.from({ length: REPOS * perRepo }, (_, i) =>
-        request(server.url, `/api/v1/repos/r${i % REPOS}/bugs?q=`, { timeoutMs: 60_000 }),
-      ),
+      Array.from({ length: REPOS * perRepo }, (_, i) => request(server.url, `/api/v1/repos/r${i % REPOS}/bugs?q=`, { timeoutMs: 60_000 })),
     );
     clearInterval(sampler);
     peak = Math.max(peak, server.cache.workerThreads());

@@ -36,7 +36,6 @@ const { run, git, gitOk } = gitSandbox(() => root);
 
 const bugserve = (args: string[]) => run(process.execPath, [CLI, ...args]);
 
-
 function url(name: string): string {
   return `http://x:${TOKEN}@${base.slice('http://'.length)}/${name}.git`;
 }
@@ -77,8 +76,8 @@ beforeAll(async () => {
   server = http.createServer((req, res) => {
     const m = /^\/(.+)\.git(\/[^?]*)/.exec(req.url ?? '');
     if (!m) return void res.writeHead(404).end();
-    void handleGitHttp(req, res, { data: dataDirAt(dataDir), gitLimit, repoName: m[1], path: m[2], pushToken: TOKEN }).catch((err: unknown) =>
-      sendGitError(res, err),
+    void handleGitHttp(req, res, { data: dataDirAt(dataDir), gitLimit, repoName: m[1], path: m[2], pushToken: TOKEN }).catch(
+      (err: unknown) => sendGitError(res, err),
     );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -170,7 +169,10 @@ describe('post-receive notifies the server', () => {
     const rec = recorder();
     listener = await startHookListener(dataDir, rec.on);
     const all = [...bugRefs, ...identityRefs];
-    const r = await git(['push', '--quiet', path.join(reposDir, 'plain.git'), 'refs/bugs/*:refs/bugs/*', 'refs/identities/*:refs/identities/*'], work);
+    const r = await git(
+      ['push', '--quiet', path.join(reposDir, 'plain.git'), 'refs/bugs/*:refs/bugs/*', 'refs/identities/*:refs/identities/*'],
+      work,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(rec.calls).toEqual([{ repo: 'plain', refs: [...all].sort() }]);
     expect(all.length).toBeGreaterThan(700);
@@ -233,9 +235,13 @@ describe('startHookListener', () => {
   it('replaces a stale socket but never a live one', async () => {
     // A server killed without cleaning up leaves its socket file behind.
     const sock = dataDirAt(dataDir).socket;
-    const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(sock)}, () => console.log('up'))`], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['-e', `require('net').createServer().listen(${JSON.stringify(sock)}, () => console.log('up'))`],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     await new Promise((resolve) => child.stdout.once('data', resolve));
     await expect(startHookListener(dataDir, () => undefined)).rejects.toThrow(/already listening/);
     child.kill('SIGKILL');

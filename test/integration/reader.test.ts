@@ -72,7 +72,7 @@ describe('the real git-bug corpus', () => {
     expect(b.timeline.map((t) => t.type)).toEqual(['create', 'comment', 'comment', 'comment', 'comment', 'comment', 'status', 'comment']);
   });
 
-  it('gives comments git-bug\'s combined ids', () => {
+  it("gives comments git-bug's combined ids", () => {
     const b = byPrefix('01280d5');
     // The interleaving keeps the bug id's first characters at fixed places.
     for (const c of b.comments) expect(c.id[0] + c.id[2] + c.id[4] + c.id[6]).toBe(b.id.slice(0, 4));
@@ -97,7 +97,10 @@ describe('operation semantics', () => {
     initBare(path);
     ada = writeIdentity(path, { name: 'Ada', login: 'ada' });
     bob = writeIdentity(path, { login: 'bob-login' });
-    writeBug(path, ada, [[created, ops.setTitle('second title', 'first title')], [label, c1]]);
+    writeBug(path, ada, [
+      [created, ops.setTitle('second title', 'first title')],
+      [label, c1],
+    ]);
     const id = opId(created);
     const head = git(path, ['rev-parse', `refs/bugs/${id}`]);
     // Bob edits the create comment, tries to edit the label change (a no-op),
@@ -202,7 +205,10 @@ describe('damaged data fails alone and says why', () => {
 
     damage('malformed JSON', /malformed operation pack JSON/, () => {
       const r = rootOf('malformed');
-      return { id: r.id, head: writePack(path, { author, ops: [], rawOps: '{"author":{"id":"x"', editClock: nextClock(), parents: [r.commit] }) };
+      return {
+        id: r.id,
+        head: writePack(path, { author, ops: [], rawOps: '{"author":{"id":"x"', editClock: nextClock(), parents: [r.commit] }),
+      };
     });
     damage('missing ops entry', /no "ops" entry/, () => {
       const r = rootOf('no ops');
@@ -237,15 +243,29 @@ describe('damaged data fails alone and says why', () => {
     const ghost = 'a'.repeat(64);
     damage('missing identity', new RegExp(`unknown identity ${ghost}`), () => {
       const create = ops.create('by nobody');
-      return { id: opId(create), head: writePack(path, { author: ghost, ops: [create], editClock: nextClock(), createClock: nextClock() }) };
+      return {
+        id: opId(create),
+        head: writePack(path, { author: ghost, ops: [create], editClock: nextClock(), createClock: nextClock() }),
+      };
     });
     damage('unknown operation type', /unknown operation type 42/, () => {
       const r = rootOf('odd op');
-      return { id: r.id, head: writePack(path, { author, ops: [{ type: 42, timestamp: 1, nonce: 'x' }], editClock: nextClock(), parents: [r.commit] }) };
+      return {
+        id: r.id,
+        head: writePack(path, { author, ops: [{ type: 42, timestamp: 1, nonce: 'x' }], editClock: nextClock(), parents: [r.commit] }),
+      };
     });
     damage('malformed operation', /set-status operation: unknown status 7/, () => {
       const r = rootOf('bad status');
-      return { id: r.id, head: writePack(path, { author, ops: [{ type: 4, timestamp: 1, nonce: 'x', status: 7 }], editClock: nextClock(), parents: [r.commit] }) };
+      return {
+        id: r.id,
+        head: writePack(path, {
+          author,
+          ops: [{ type: 4, timestamp: 1, nonce: 'x', status: 7 }],
+          editClock: nextClock(),
+          parents: [r.commit],
+        }),
+      };
     });
     damage('first operation is not create', /first operation is add-comment/, () => {
       const c = ops.comment('orphan');

@@ -90,7 +90,8 @@ function differences(bugserve: Map<string, Bug>, reference: Map<string, Bug>): s
           const d = y[i] as Bug;
           for (const k of [...new Set([...Object.keys(c as Bug), ...Object.keys(d)])].sort()) {
             const cv = (c as Bug)[k];
-            if (JSON.stringify(cv) !== JSON.stringify(d[k])) out.push(`bug ${id} comments[${i}].${k}: bugserve ${show(cv)} | reference ${show(d[k])}`);
+            if (JSON.stringify(cv) !== JSON.stringify(d[k]))
+              out.push(`bug ${id} comments[${i}].${k}: bugserve ${show(cv)} | reference ${show(d[k])}`);
           }
         });
       } else {
@@ -161,7 +162,9 @@ describe('a generated repository with a random seed', () => {
 
 const EMPTY_BLOB = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
 const plumb = (dir: string, args: string[], input?: string | Buffer) =>
-  execFileSync('git', ['--git-dir', dir, ...args], { input }).toString().trim();
+  execFileSync('git', ['--git-dir', dir, ...args], { input })
+    .toString()
+    .trim();
 
 /** A pack whose ops blob is given byte for byte (whitespace, escapes, bad UTF-8 kept). */
 function writeRawPack(dir: string, blob: Buffer, editClock: number, createClock: number | undefined, parents: string[]): string {
@@ -170,20 +173,41 @@ function writeRawPack(dir: string, blob: Buffer, editClock: number, createClock:
   const entries = [`100644 blob ${EMPTY_BLOB}\tversion-4`, `100644 blob ${ops}\tops`, `100644 blob ${EMPTY_BLOB}\tedit-clock-${editClock}`];
   if (createClock !== undefined) entries.push(`100644 blob ${EMPTY_BLOB}\tcreate-clock-${createClock}`);
   const tree = plumb(dir, ['mktree'], entries.join('\n') + '\n');
-  const commit = [`tree ${tree}`, ...parents.map((p) => `parent ${p}`), 'author  <> 1700000000 +0000', 'committer  <> 1700000000 +0000', '', ''].join('\n');
+  const commit = [
+    `tree ${tree}`,
+    ...parents.map((p) => `parent ${p}`),
+    'author  <> 1700000000 +0000',
+    'committer  <> 1700000000 +0000',
+    '',
+    '',
+  ].join('\n');
   return plumb(dir, ['hash-object', '-t', 'commit', '-w', '--stdin'], commit);
 }
 
 /** An identity with two versions: the second one renames it. */
 function writeRenamedIdentity(dir: string): string {
   const version = (name: string, n: string) =>
-    JSON.stringify({ version: 2, times: { 'bugs-create': 1, 'bugs-edit': 1 }, unix_time: 1700000000, name, email: 'r@example.org', nonce: n });
+    JSON.stringify({
+      version: 2,
+      times: { 'bugs-create': 1, 'bugs-edit': 1 },
+      unix_time: 1700000000,
+      name,
+      email: 'r@example.org',
+      nonce: n,
+    });
   const v1 = version('Old Name', 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=');
   const v2 = version('New Name', 'BBBBBBBBBBBBBBBBBBBBBBBBBBB=');
   let parent: string | undefined;
   for (const v of [v1, v2]) {
     const tree = plumb(dir, ['mktree'], `100644 blob ${plumb(dir, ['hash-object', '-w', '--stdin'], v)}\tversion\n`);
-    const text = [`tree ${tree}`, ...(parent ? [`parent ${parent}`] : []), 'author  <> 1700000000 +0000', 'committer  <> 1700000000 +0000', '', ''].join('\n');
+    const text = [
+      `tree ${tree}`,
+      ...(parent ? [`parent ${parent}`] : []),
+      'author  <> 1700000000 +0000',
+      'committer  <> 1700000000 +0000',
+      '',
+      '',
+    ].join('\n');
     parent = plumb(dir, ['hash-object', '-t', 'commit', '-w', '--stdin'], text);
   }
   const id = sha256(v1);
@@ -203,7 +227,13 @@ interface Crafted {
 function chain(dir: string, author: string, packs: Op[][]): string {
   let head = '';
   packs.forEach((p, i) => {
-    head = writePack(dir, { author, ops: p, editClock: nextClock(), createClock: i === 0 ? nextClock() : undefined, parents: head ? [head] : [] });
+    head = writePack(dir, {
+      author,
+      ops: p,
+      editClock: nextClock(),
+      createClock: i === 0 ? nextClock() : undefined,
+      parents: head ? [head] : [],
+    });
   });
   return head;
 }
@@ -222,7 +252,8 @@ function craft(dir: string): Crafted {
   // 1. Raw bytes: whitespace around and inside ops, escaped characters. Ids
   // are the sha256 of each op's bytes exactly as they stand in the array.
   {
-    const create = '{ "type" : 1 ,"timestamp":1700000000,"nonce":"AAAAAAAAAAAAAAAAAAAAAAAAAAA=",\n "title":"caf\\u00e9 \\u0026 bar \\/ baz","message":"line\\none\\ttab","files":null}';
+    const create =
+      '{ "type" : 1 ,"timestamp":1700000000,"nonce":"AAAAAAAAAAAAAAAAAAAAAAAAAAA=",\n "title":"caf\\u00e9 \\u0026 bar \\/ baz","message":"line\\none\\ttab","files":null}';
     const comment = '{"type":3,"timestamp":1700000100,"nonce":"AQAAAAAAAAAAAAAAAAAAAAAAAAA=","message":"caf\u00e9 raw","files":[]}';
     const blob = Buffer.from(`{"author":{"id":"${people.ada}"},\n  "ops": [\n    ${create} ,\r\n\t${comment}\n  ]\n}\n`);
     const root = writeRawPack(dir, blob, nextClock(), nextClock(), []);
@@ -244,8 +275,19 @@ function craft(dir: string): Crafted {
     const right = [ops.setTitle('from grace', 'concurrent', 1700001001), ops.labels(['right'], [], 1700001002)];
     const leftHead = writePack(dir, { author: people.ada, ops: left, editClock: c, parents: [root] });
     let rightHead = writePack(dir, { author: people.grace, ops: right, editClock: c, parents: [root] });
-    rightHead = writePack(dir, { author: people.grace, ops: [ops.comment('one more on the right', 1700001003)], editClock: nextClock(), parents: [rightHead] });
-    const merge = writePack(dir, { author: people.ada, ops: [], rawOps: `{"author":{"id":"${people.ada}"},"ops":null}`, editClock: nextClock(), parents: [leftHead, rightHead] });
+    rightHead = writePack(dir, {
+      author: people.grace,
+      ops: [ops.comment('one more on the right', 1700001003)],
+      editClock: nextClock(),
+      parents: [rightHead],
+    });
+    const merge = writePack(dir, {
+      author: people.ada,
+      ops: [],
+      rawOps: `{"author":{"id":"${people.ada}"},"ops":null}`,
+      editClock: nextClock(),
+      parents: [leftHead, rightHead],
+    });
     const leftId = sha256(JSON.stringify({ author: { id: people.ada }, ops: left }));
     const rightId = sha256(JSON.stringify({ author: { id: people.grace }, ops: right }));
     expectedConcurrentTitle = leftId < rightId ? 'from grace' : 'from ada'; // the later pack wins
@@ -262,12 +304,37 @@ function craft(dir: string): Crafted {
     const title = ops.setTitle('edits renamed', 'edits', 1700002200);
     const laterComment = ops.comment('written after the edit aimed at it', 1700002900);
     let h = writePack(dir, { author: people.ada, ops: [create, comment, title], editClock: nextClock(), createClock: nextClock() });
-    h = writePack(dir, { author: people.octo, ops: [ops.edit(opId(title), 'edit of a title: nothing')], editClock: nextClock(), parents: [h] });
-    h = writePack(dir, { author: people.linus, ops: [ops.edit(sha256('no such op'), 'edit of nothing')], editClock: nextClock(), parents: [h] });
+    h = writePack(dir, {
+      author: people.octo,
+      ops: [ops.edit(opId(title), 'edit of a title: nothing')],
+      editClock: nextClock(),
+      parents: [h],
+    });
+    h = writePack(dir, {
+      author: people.linus,
+      ops: [ops.edit(sha256('no such op'), 'edit of nothing')],
+      editClock: nextClock(),
+      parents: [h],
+    });
     h = writePack(dir, { author: people.renamed, ops: [ops.edit(opId(laterComment), 'too early')], editClock: nextClock(), parents: [h] });
-    h = writePack(dir, { author: people.grace, ops: [laterComment, ops.edit(opId(comment), 'the comment, edited', 1700003000)], editClock: nextClock(), parents: [h] });
-    h = writePack(dir, { author: people.grace, ops: [ops.edit(opId(create), 'the body, edited', 1700003100)], editClock: nextClock(), parents: [h] });
-    h = writePack(dir, { author: people.linus, ops: [ops.noop(1700003200), ops.setMetadata(opId(comment), { k: 'v' }, lateTs)], editClock: nextClock(), parents: [h] });
+    h = writePack(dir, {
+      author: people.grace,
+      ops: [laterComment, ops.edit(opId(comment), 'the comment, edited', 1700003000)],
+      editClock: nextClock(),
+      parents: [h],
+    });
+    h = writePack(dir, {
+      author: people.grace,
+      ops: [ops.edit(opId(create), 'the body, edited', 1700003100)],
+      editClock: nextClock(),
+      parents: [h],
+    });
+    h = writePack(dir, {
+      author: people.linus,
+      ops: [ops.noop(1700003200), ops.setMetadata(opId(comment), { k: 'v' }, lateTs)],
+      editClock: nextClock(),
+      parents: [h],
+    });
     ids.edits = opId(create);
     updateRef(dir, `refs/bugs/${ids.edits}`, h);
   }
@@ -325,7 +392,10 @@ describe('a hand-made repository of the easy-to-miss cases', () => {
 
     const raw = get('raw');
     expect(raw.title).toBe('café & bar / baz');
-    expect(raw.comments.map((x) => [x.message, x.edited])).toEqual([['line\none\ttab', false], ['edited raw', true]]);
+    expect(raw.comments.map((x) => [x.message, x.edited])).toEqual([
+      ['line\none\ttab', false],
+      ['edited raw', true],
+    ]);
     expect(raw.actors).toEqual([c.people.ada, c.people.grace]);
 
     const concurrent = get('concurrent');

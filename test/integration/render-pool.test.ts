@@ -34,7 +34,7 @@ describe('the render pool', () => {
   });
 
   it('refuses renders beyond its queue with a clear 503 error, and keeps answering', async () => {
-    const big = 'x'.repeat(150_000) + ' ![' .repeat(20_000);
+    const big = 'x'.repeat(150_000) + ' !['.repeat(20_000);
     const results = await Promise.allSettled(Array.from({ length: 8 }, () => pool.run({ kind: 'markdown', texts: [big] })));
     const refused = results.filter((r) => r.status === 'rejected');
     expect(refused.length).toBeGreaterThan(0);

@@ -83,7 +83,12 @@ describe('bug lists', () => {
     for (let page = 1; page <= pages; page++) {
       for (const b of (await api(`/repos/gen/bugs?perPage=7&page=${page}`)).json.bugs) seen.push(b.id);
     }
-    expect(seen.sort()).toEqual(fx.gen.bugs.filter((b) => b.status === 'open').map((b) => b.id).sort());
+    expect(seen.sort()).toEqual(
+      fx.gen.bugs
+        .filter((b) => b.status === 'open')
+        .map((b) => b.id)
+        .sort(),
+    );
   });
 
   it('agrees with the generator on every bug', async () => {

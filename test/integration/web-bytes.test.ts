@@ -104,8 +104,21 @@ describe('compression and caching', () => {
 
 describe('HEAD', () => {
   it('answers like GET on every route: same status and headers, no body', async () => {
-    for (const path of [...ROUTES, '/nope', '/group/app/bugs?q=frobnicate%3Ayes', '/api/v1/repos/nope', `/group/app/bugs/${fx.app.hostileId}`, '/group/app.git', '/-/metrics',
-      '/group/app/tree', '/group/app/blob/HEAD/README.md', '/group/app/raw/HEAD/README.md', '/group/app/commits', '/group/app/branches', '/group/app/tags']) {
+    for (const path of [
+      ...ROUTES,
+      '/nope',
+      '/group/app/bugs?q=frobnicate%3Ayes',
+      '/api/v1/repos/nope',
+      `/group/app/bugs/${fx.app.hostileId}`,
+      '/group/app.git',
+      '/-/metrics',
+      '/group/app/tree',
+      '/group/app/blob/HEAD/README.md',
+      '/group/app/raw/HEAD/README.md',
+      '/group/app/commits',
+      '/group/app/branches',
+      '/group/app/tags',
+    ]) {
       const g = await get(path);
       const h = await request(server.url, path, { method: 'HEAD' });
       expect(h.status, path).toBe(g.status);

@@ -9,7 +9,19 @@ import { generate } from '../../src/gen/generate.js';
 import type { ExpectedBug } from '../../src/gen/types.js';
 import { loadCorpus } from '../helpers/corpus.js';
 import { request } from '../helpers/server.js';
-import { git, initBare, ops, opId, smallRepo, tempDir, writeBug, writeIdentity, writePack, updateRef, nextClock } from '../helpers/git-bug-writer.js';
+import {
+  git,
+  initBare,
+  ops,
+  opId,
+  smallRepo,
+  tempDir,
+  writeBug,
+  writeIdentity,
+  writePack,
+  updateRef,
+  nextClock,
+} from '../helpers/git-bug-writer.js';
 
 // Raw HTTP requests (paths sent exactly as given) are shared with the e2e suites.
 export { request, type Reply } from '../helpers/server.js';
@@ -142,7 +154,5 @@ export async function metricValue(server: RunningServer, name: string, labels: R
   const all = await server.registry.getMetricsAsJSON();
   const m = all.find((x) => x.name === name);
   const values = (m?.values ?? []) as { value: number; labels: Record<string, string | number> }[];
-  return values
-    .filter((v) => Object.entries(labels).every(([k, val]) => String(v.labels[k]) === val))
-    .reduce((s, v) => s + v.value, 0);
+  return values.filter((v) => Object.entries(labels).every(([k, val]) => String(v.labels[k]) === val)).reduce((s, v) => s + v.value, 0);
 }

@@ -48,14 +48,24 @@ describe('git over HTTP through bugserve serve', () => {
   it('clones and fetches bugs anonymously', async () => {
     const local = `${tmp.path}/clone.git`;
     await run(['clone', '--quiet', '--bare', `${server.url}/app.git`, local]);
-    await run(['--git-dir', local, 'fetch', '--quiet', `${server.url}/app.git`, 'refs/bugs/*:refs/bugs/*', 'refs/identities/*:refs/identities/*']);
+    await run([
+      '--git-dir',
+      local,
+      'fetch',
+      '--quiet',
+      `${server.url}/app.git`,
+      'refs/bugs/*:refs/bugs/*',
+      'refs/identities/*:refs/identities/*',
+    ]);
     expect(git(local, ['for-each-ref', '--format=%(refname)', 'refs/bugs/']).split('\n')).toHaveLength(5);
   });
 
   it('refuses a push without the token and changes nothing', async () => {
     const local = `${tmp.path}/clone.git`;
     const { id } = writeBug(local, author, [[ops.create('sneaky bug')]]);
-    await expect(run(['--git-dir', local, 'push', '--quiet', `${server.url}/app.git`, `refs/bugs/${id}:refs/bugs/${id}`])).rejects.toThrow();
+    await expect(
+      run(['--git-dir', local, 'push', '--quiet', `${server.url}/app.git`, `refs/bugs/${id}:refs/bugs/${id}`]),
+    ).rejects.toThrow();
     await expect(
       run(['--git-dir', local, 'push', '--quiet', withAuth(`${server.url}/app.git`, 'x', 'wrong'), `refs/bugs/${id}:refs/bugs/${id}`]),
     ).rejects.toThrow();
@@ -71,7 +81,14 @@ describe('git over HTTP through bugserve serve', () => {
 
     const local = `${tmp.path}/clone.git`;
     const { id } = writeBug(local, author, [[ops.create('pushed over http')]]);
-    await run(['--git-dir', local, 'push', '--quiet', withAuth(`${server.url}/app.git`, 'me', 'sekret'), `refs/bugs/${id}:refs/bugs/${id}`]);
+    await run([
+      '--git-dir',
+      local,
+      'push',
+      '--quiet',
+      withAuth(`${server.url}/app.git`, 'me', 'sekret'),
+      `refs/bugs/${id}:refs/bugs/${id}`,
+    ]);
 
     expect(await until(async () => (await metricValue(server, 'bugserve_cache_invalidations_total', { reason: 'hook' })) >= 1)).toBe(true);
     const page = await request(server.url, '/app/bugs');
@@ -82,7 +99,15 @@ describe('git over HTTP through bugserve serve', () => {
   it('a push to a new name creates the repository, which the index then lists', async () => {
     const src = `${tmp.path}/new.git`;
     smallRepo(src, 2);
-    await run(['--git-dir', src, 'push', '--quiet', withAuth(`${server.url}/team/fresh.git`, 'me', 'sekret'), 'refs/bugs/*:refs/bugs/*', 'refs/identities/*:refs/identities/*']);
+    await run([
+      '--git-dir',
+      src,
+      'push',
+      '--quiet',
+      withAuth(`${server.url}/team/fresh.git`, 'me', 'sekret'),
+      'refs/bugs/*:refs/bugs/*',
+      'refs/identities/*:refs/identities/*',
+    ]);
     const index = await request(server.url, '/');
     expect(index.body).toContain('href="/team/fresh"');
     const { json } = await getJson(server.url, '/api/v1/repos/team/fresh/bugs?q=');

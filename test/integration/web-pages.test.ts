@@ -100,7 +100,12 @@ describe('bug list', () => {
       const body = (await get(`/gen/bugs?page=${p}`)).body;
       seen.push(...[...body.matchAll(/href="\/gen\/bugs\/([0-9a-f]{64})"/g)].map((m) => m[1]));
     }
-    expect(seen.sort()).toEqual(fx.gen.bugs.filter((b) => b.status === 'open').map((b) => b.id).sort());
+    expect(seen.sort()).toEqual(
+      fx.gen.bugs
+        .filter((b) => b.status === 'open')
+        .map((b) => b.id)
+        .sort(),
+    );
   });
 
   it('tells an empty q (every bug) from a missing one', async () => {
@@ -163,7 +168,7 @@ describe('bug list', () => {
 });
 
 describe('bug page', () => {
-  it("links the author and each label to the list filtered by them", async () => {
+  it('links the author and each label to the list filtered by them', async () => {
     const r = await get(`/group/app/bugs/${fx.app.openIds[0]}`);
     expect(r.status).toBe(200);
     expect(r.body).toContain(`href="/group/app/bugs?q=${encodeURIComponent('author:"Bob Builder"')}"`);

@@ -82,7 +82,9 @@ describe('bugserve serve', () => {
     const other = await start(dataDir);
     try {
       const port = new URL(other.url).port;
-      const child = spawn(process.execPath, [cli, 'serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [cli, 'serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stderr = '';
       child.stderr.on('data', (c) => (stderr += c));
       const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -94,7 +96,9 @@ describe('bugserve serve', () => {
   });
 
   it('exits 2 with a message on a bad option', async () => {
-    const child = spawn(process.execPath, [cli, 'serve', '--data', dataDir, '--idle-timeout', 'soon'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'serve', '--data', dataDir, '--idle-timeout', 'soon'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (c) => (stderr += c));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));

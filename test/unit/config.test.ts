@@ -70,11 +70,14 @@ describe('loadConfig', () => {
     expect(withEnv.dataDir).toBe(dir);
     expect(withEnv).toMatchObject({ port: 2222, idleTimeoutMs: 120_000, maxWorkers: 3 });
 
-    const withFlags = await loadConfig({ listen: '127.0.0.1:3333', 'idle-timeout': '30s', 'max-workers': '5' }, {
-      ...env,
-      BUGSERVE_MAX_WORKERS: '4',
-      BUGSERVE_PUSH_TOKEN: 'env-token',
-    });
+    const withFlags = await loadConfig(
+      { listen: '127.0.0.1:3333', 'idle-timeout': '30s', 'max-workers': '5' },
+      {
+        ...env,
+        BUGSERVE_MAX_WORKERS: '4',
+        BUGSERVE_PUSH_TOKEN: 'env-token',
+      },
+    );
     expect(withFlags).toMatchObject({ port: 3333, idleTimeoutMs: 30_000, maxWorkers: 5, pushToken: 'env-token' });
   });
 
@@ -94,7 +97,9 @@ describe('loadConfig', () => {
     await expect(loadConfig({ data: dir, 'max-workers': '0' }, {})).rejects.toThrow(UsageError);
     await expect(loadConfig({ data: dir, 'idle-timeout': 'soon' }, {})).rejects.toThrow(UsageError);
     // A bad value names where it came from: the variable, or the file and key.
-    await expect(loadConfig({ data: dir }, { BUGSERVE_LISTEN: 'nowhere:port' })).rejects.toThrow(/^BUGSERVE_LISTEN: "nowhere:port" is not a listen address/);
+    await expect(loadConfig({ data: dir }, { BUGSERVE_LISTEN: 'nowhere:port' })).rejects.toThrow(
+      /^BUGSERVE_LISTEN: "nowhere:port" is not a listen address/,
+    );
     await expect(loadConfig({ data: dir }, { BUGSERVE_MAX_WORKERS: 'many' })).rejects.toThrow(/^BUGSERVE_MAX_WORKERS: /);
     await expect(loadConfig({ data: dir }, { BUGSERVE_IMAGE_HOSTS: 'http://x/y' })).rejects.toThrow(/^BUGSERVE_IMAGE_HOSTS: /);
     await writeFile(path.join(dir, 'config.json'), '{"idleTimeout": "soon"}');

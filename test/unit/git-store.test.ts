@@ -18,7 +18,6 @@ import { UnavailableError } from '../../src/errors.js';
 
 const BUNDLE = CORPUS_BUNDLE;
 
-
 function git(gitDir: string, args: string[], input?: string | Buffer): string {
   return execFileSync('git', [`--git-dir=${gitDir}`, ...args], { input, env: GIT_ENV, maxBuffer: 64 << 20 })
     .toString('utf8')
@@ -73,9 +72,7 @@ function buildFixture(dir: string): Fixture {
     large: randomBytes(3 * 1024 * 1024 + 17),
     unicode: Buffer.from('ünïcødé ✓ 🐛\n'),
   };
-  const blobs = Object.fromEntries(
-    Object.entries(datas).map(([k, data]) => [k, { oid: hashObject(dir, data), data }]),
-  ) as Fixture['blobs'];
+  const blobs = Object.fromEntries(Object.entries(datas).map(([k, data]) => [k, { oid: hashObject(dir, data), data }])) as Fixture['blobs'];
   const sub = mktree(dir, [`100644 blob ${blobs.text.oid}\tinner.txt`, `100644 blob ${blobs.empty.oid}\tversion-4`]);
   const root = git(dir, ['commit-tree', sub, '-m', 'root']);
   const tree = mktree(dir, [
@@ -143,7 +140,7 @@ const BACKENDS = [
 ] as const;
 
 function rejectsWith(p: Promise<unknown>, cls: abstract new (...args: never[]) => Error, re: RegExp) {
-  return expect(p).rejects.toSatisfy((e: unknown) => e instanceof cls && re.test((e).message));
+  return expect(p).rejects.toSatisfy((e: unknown) => e instanceof cls && re.test(e.message));
 }
 
 describe.each(['loose', 'packed'] as const)('%s objects and refs', (layout) => {
@@ -350,7 +347,6 @@ function isAlive(pid: number): boolean {
 }
 
 // ---- the real git-bug corpus --------------------------------------------
-
 
 describe('git-bug corpus bundle', () => {
   let corpus: string;

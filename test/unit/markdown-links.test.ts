@@ -27,7 +27,16 @@ describe('links to bugs and commits', () => {
 
   it('leaves code spans, code blocks, fenced code, existing links and image text alone', () => {
     const out = render(
-      [`\`${BUG}\``, `    ${COMMIT}`, '```', BUG, '```', `[the fix](https://example.org/${COMMIT})`, `[${BUG}](https://x.example/)`, `![${COMMIT}](https://x.example/i.png)`].join('\n\n'),
+      [
+        `\`${BUG}\``,
+        `    ${COMMIT}`,
+        '```',
+        BUG,
+        '```',
+        `[the fix](https://example.org/${COMMIT})`,
+        `[${BUG}](https://x.example/)`,
+        `![${COMMIT}](https://x.example/i.png)`,
+      ].join('\n\n'),
     );
     expect(out).not.toContain('/group/app/');
     expect(out).toContain(`<code>${BUG}</code>`);

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidQueryError } from '../../src/errors.js';
-import {
-  DEFAULT_QUERY,
-  MAX_QUERY_LENGTH,
-  formatQuery,
-  parseQuery,
-  withStatus,
-  withoutStatus,
-} from '../../src/gitbug/query.js';
+import { DEFAULT_QUERY, MAX_QUERY_LENGTH, formatQuery, parseQuery, withStatus, withoutStatus } from '../../src/gitbug/query.js';
 import { buildSearchIndex, countStatuses, runQuery, runQueryWithCounts } from '../../src/gitbug/query-match.js';
 import type { CompiledBug, Identity } from '../../src/gitbug/types.js';
 
@@ -135,9 +128,7 @@ function run(input: string): string {
 
 describe('parseQuery', () => {
   it('reads every qualifier', () => {
-    const q = parseQuery(
-      'status:closed author:rene participant:ada actor:bob label:bug title:crash no:label sort:edit-asc words',
-    );
+    const q = parseQuery('status:closed author:rene participant:ada actor:bob label:bug title:crash no:label sort:edit-asc words');
     expect(q).toEqual({
       status: ['closed'],
       authors: ['rene'],

@@ -11,7 +11,6 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { refStamp } from '../../src/git/ref-stamp.js';
 
-
 /** Longer than the stamp's racy window: after it, an unchanged repository must stamp the same. */
 const QUIET_MS = 60;
 
@@ -33,7 +32,9 @@ let repo: string;
 let commits: string[];
 
 function git(args: string[], input?: string): string {
-  return execFileSync('git', [`--git-dir=${repo}`, ...args], { input, env: GIT_ENV }).toString('utf8').trim();
+  return execFileSync('git', [`--git-dir=${repo}`, ...args], { input, env: GIT_ENV })
+    .toString('utf8')
+    .trim();
 }
 
 const id = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -70,7 +70,9 @@ describe('html templates', () => {
 
 describe('markdown', () => {
   it('escapes raw HTML and drops unsafe links', () => {
-    const out = renderMarkdown(`${XSS}\n\n[a](javascript:alert(1)) [b](vbscript:x) [c](data:text/html,x) [d](https://ok.example/)\n\n![i](javascript:x)`);
+    const out = renderMarkdown(
+      `${XSS}\n\n[a](javascript:alert(1)) [b](vbscript:x) [c](data:text/html,x) [d](https://ok.example/)\n\n![i](javascript:x)`,
+    );
     expect(out).not.toContain('<script');
     expect(out).toContain('&lt;script&gt;');
     expect(out).not.toMatch(/href="(javascript|vbscript|data):/i);
@@ -157,13 +159,18 @@ describe('pages', () => {
     expect(index).toContain('desc &lt;script&gt;');
     expect(index).not.toContain(XSS);
 
-    const repo = repoPage(repos[0], 'http://h:1/group/app.git', {
-      name: 'README.md',
-      blob: '0'.repeat(40),
-      text: `# Hello\n\n${XSS}`,
-      markdown: true,
-      truncated: false,
-    }, new SafeHtml(renderMarkdown(`# Hello\n\n${XSS}`)));
+    const repo = repoPage(
+      repos[0],
+      'http://h:1/group/app.git',
+      {
+        name: 'README.md',
+        blob: '0'.repeat(40),
+        text: `# Hello\n\n${XSS}`,
+        markdown: true,
+        truncated: false,
+      },
+      new SafeHtml(renderMarkdown(`# Hello\n\n${XSS}`)),
+    );
     expect(repo).toContain('git clone http://h:1/group/app.git');
     expect(repo).toContain('<h2>Hello</h2>');
     expect(repo).not.toContain(XSS);

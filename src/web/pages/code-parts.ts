@@ -13,8 +13,12 @@ const CONTROL_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t'
  * name can neither break a line nor hide. Escaping happens in the templates.
  */
 export function showName(bytes: Buffer): string {
-  // eslint-disable-next-line no-control-regex
-  return bytes.toString('utf8').replace(/[\u0000-\u001f\u007f]/g, (c) => CONTROL_ESCAPES[c] ?? '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'));
+  return (
+    bytes
+      .toString('utf8')
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f]/g, (c) => CONTROL_ESCAPES[c] ?? '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'))
+  );
 }
 
 export function showPath(segs: readonly Buffer[]): string {
@@ -50,7 +54,9 @@ export function shortHash(hash: string): string {
 /** repo / dir / sub / file, each folder a link to its tree. */
 export function pathCrumbs(repo: string, ref: string, segs: readonly Buffer[]): SafeHtml {
   const parts = segs.map((s, i) =>
-    i === segs.length - 1 ? html` / <strong>${showName(s)}</strong>` : html` / <a href="${codeUrl(repo, 'tree', ref, segs.slice(0, i + 1))}">${showName(s)}</a>`,
+    i === segs.length - 1
+      ? html` / <strong>${showName(s)}</strong>`
+      : html` / <a href="${codeUrl(repo, 'tree', ref, segs.slice(0, i + 1))}">${showName(s)}</a>`,
   );
   return html`<div class="crumbs mono"><a href="${codeUrl(repo, 'tree', ref)}">${repo.split('/').at(-1)}</a>${parts}</div>`;
 }
@@ -63,15 +69,27 @@ export function refSelector(repo: string, view: CodeView, current: string, refs:
     html`<li><a class="${name === current ? 'active' : ''}" href="${codeUrl(repo, view, name, segs)}">${name}</a></li>`;
   const group = (title: string, names: string[]) =>
     names.length
-      ? html`<div class="group"><div class="muted small">${title}</div><ul>${names.slice(0, MAX_SELECTOR_REFS).map(link)}</ul>${
-          names.length > MAX_SELECTOR_REFS ? html`<div class="muted small">and ${names.length - MAX_SELECTOR_REFS} more</div>` : ''
-        }</div>`
+      ? html`<div class="group">
+          <div class="muted small">${title}</div>
+          <ul>
+            ${names.slice(0, MAX_SELECTOR_REFS).map(link)}
+          </ul>
+          ${names.length > MAX_SELECTOR_REFS ? html`<div class="muted small">and ${names.length - MAX_SELECTOR_REFS} more</div>` : ''}
+        </div>`
       : '';
   const label = /^[0-9a-f]{40,64}$/.test(current) ? shortHash(current) : current;
-  return html`<details class="refsel"><summary class="btn" title="Switch branch or tag">${label} ▾</summary><div class="menu">${group(
-    'Branches',
-    refs.branches.map((b) => b.name),
-  )}${group('Tags', refs.tags.map((t) => t.name))}</div></details>`;
+  return html`<details class="refsel">
+    <summary class="btn" title="Switch branch or tag">${label} ▾</summary>
+    <div class="menu">
+      ${group(
+        'Branches',
+        refs.branches.map((b) => b.name),
+      )}${group(
+        'Tags',
+        refs.tags.map((t) => t.name),
+      )}
+    </div>
+  </details>`;
 }
 
 export type CodeTab = 'code' | 'commits' | 'branches' | 'tags';
@@ -79,11 +97,13 @@ export type CodeTab = 'code' | 'commits' | 'branches' | 'tags';
 export function codeTabs(repo: string, active: CodeTab, ref?: string): SafeHtml {
   const base = repoPath(repo);
   const tab = (id: CodeTab, label: string, href: string) => html`<a class="${id === active ? 'active' : ''}" href="${href}">${label}</a>`;
-  return html`<nav class="codetabs">${tab('code', 'Code', ref ? codeUrl(repo, 'tree', ref) : `${base}/tree`)}${tab(
-    'commits',
-    'Commits',
-    ref ? codeUrl(repo, 'commits', ref) : `${base}/commits`,
-  )}${tab('branches', 'Branches', `${base}/branches`)}${tab('tags', 'Tags', `${base}/tags`)}<a href="${base}/bugs">Bugs</a></nav>`;
+  return html`<nav class="codetabs">
+    ${tab('code', 'Code', ref ? codeUrl(repo, 'tree', ref) : `${base}/tree`)}${tab(
+      'commits',
+      'Commits',
+      ref ? codeUrl(repo, 'commits', ref) : `${base}/commits`,
+    )}${tab('branches', 'Branches', `${base}/branches`)}${tab('tags', 'Tags', `${base}/tags`)}<a href="${base}/bugs">Bugs</a>
+  </nav>`;
 }
 
 /** Full 64-hex ids in text become links to the bug; everything else stays text. */
