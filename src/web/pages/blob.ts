@@ -39,43 +39,30 @@ function size(bytes: number): string {
 function codeTable(lines: string[], sel: BlobView['selected']): SafeHtml {
   const marked = (n: number) => (sel && n >= sel.from && n <= sel.to ? html` class="sel"` : '');
   // The highlighter returns escaped HTML, one self-contained string per line.
-  return html`<div class="code-scroll">
-    <table class="code">
-      ${lines.map(
-        (l, i) =>
-          html`<tr id="L${i + 1}" ${marked(i + 1)}>
-            <td class="ln"><a href="#L${i + 1}">${i + 1}</a></td>
-            <td class="src">${new SafeHtml(l || ' ')}</td>
-          </tr>`,
-      )}
-    </table>
-  </div>`;
+  return html`<div class="code-scroll"><table class="code">${lines.map(
+    (l, i) =>
+      html`<tr id="L${i + 1}"${marked(i + 1)}><td class="ln"><a href="#L${i + 1}">${i + 1}</a></td><td class="src">${new SafeHtml(l || ' ')}</td></tr>`,
+  )}</table></div>`;
 }
 
 function content(v: BlobView, raw: string): HtmlValue {
   const c = v.content;
-  const download = html`<div class="empty">
-    ${c.kind === 'too-big' ? `This file is ${size(v.size)}, too large to show.` : 'This is a binary file.'}
-    <div><a class="btn" href="${raw}">Download</a></div>
-  </div>`;
+  const download = html`<div class="empty">${c.kind === 'too-big' ? `This file is ${size(v.size)}, too large to show.` : 'This is a binary file.'}
+<div><a class="btn" href="${raw}">Download</a></div></div>`;
   switch (c.kind) {
     case 'code':
       return codeTable(c.lines, v.selected);
     case 'markdown':
       return html`<div class="body markdown">${new SafeHtml(c.html)}</div>`;
     case 'image':
-      return html`<div class="body image"><img src="${raw}" alt="${showName(v.entry.name)}" /></div>`;
+      return html`<div class="body image"><img src="${raw}" alt="${showName(v.entry.name)}"></div>`;
     case 'binary':
     case 'too-big':
       return download;
     case 'symlink':
-      return html`<div class="body">
-        Symbolic link to <code>${showName(c.target)}</code> <span class="muted small">(links are shown, never followed)</span>
-      </div>`;
+      return html`<div class="body">Symbolic link to <code>${showName(c.target)}</code> <span class="muted small">(links are shown, never followed)</span></div>`;
     case 'submodule':
-      return html`<div class="body">
-        Submodule at commit <code>${c.commit}</code> <span class="muted small">(another repository; not browsable here)</span>
-      </div>`;
+      return html`<div class="body">Submodule at commit <code>${c.commit}</code> <span class="muted small">(another repository; not browsable here)</span></div>`;
     default:
       return c satisfies never;
   }
@@ -93,16 +80,11 @@ export function blobPage(v: BlobView): string {
         : '';
   const lines = c.kind === 'code' ? html`${plural(c.lines.length, 'line')} · ` : '';
   const body = html`${codeTabs(v.repo, 'code', v.at.ref)}
-    <div class="toolbar">${refSelector(v.repo, 'blob', v.at.ref, v.refs, v.at.rest)}${pathCrumbs(v.repo, v.at.ref, v.at.rest)}</div>
-    <div class="card file">
-      <div class="head small">
-        <span class="muted">${lines}${size(v.size)}${c.kind === 'code' && c.language ? ` · ${c.language}` : ''}</span>
-        <span style="margin-left:auto"
-          >${switcher} <a class="btn small" href="${codeUrl(v.repo, 'commits', v.at.ref, v.at.rest)}">History</a>
-          <a class="btn small" href="${raw}">Raw</a></span
-        >
-      </div>
-      ${content(v, raw)}
-    </div>`;
+<div class="toolbar">${refSelector(v.repo, 'blob', v.at.ref, v.refs, v.at.rest)}${pathCrumbs(v.repo, v.at.ref, v.at.rest)}</div>
+<div class="card file">
+<div class="head small"><span class="muted">${lines}${size(v.size)}${c.kind === 'code' && c.language ? ` · ${c.language}` : ''}</span>
+<span style="margin-left:auto">${switcher} <a class="btn small" href="${codeUrl(v.repo, 'commits', v.at.ref, v.at.rest)}">History</a> <a class="btn small" href="${raw}">Raw</a></span></div>
+${content(v, raw)}
+</div>`;
   return layout({ title: `${v.at.rest.map(showName).join('/')} at ${v.at.ref} · ${v.repo}`, repo: v.repo, body });
 }

@@ -69,27 +69,18 @@ export function refSelector(repo: string, view: CodeView, current: string, refs:
     html`<li><a class="${name === current ? 'active' : ''}" href="${codeUrl(repo, view, name, segs)}">${name}</a></li>`;
   const group = (title: string, names: string[]) =>
     names.length
-      ? html`<div class="group">
-          <div class="muted small">${title}</div>
-          <ul>
-            ${names.slice(0, MAX_SELECTOR_REFS).map(link)}
-          </ul>
-          ${names.length > MAX_SELECTOR_REFS ? html`<div class="muted small">and ${names.length - MAX_SELECTOR_REFS} more</div>` : ''}
-        </div>`
+      ? html`<div class="group"><div class="muted small">${title}</div><ul>${names.slice(0, MAX_SELECTOR_REFS).map(link)}</ul>${
+          names.length > MAX_SELECTOR_REFS ? html`<div class="muted small">and ${names.length - MAX_SELECTOR_REFS} more</div>` : ''
+        }</div>`
       : '';
   const label = /^[0-9a-f]{40,64}$/.test(current) ? shortHash(current) : current;
-  return html`<details class="refsel">
-    <summary class="btn" title="Switch branch or tag">${label} ▾</summary>
-    <div class="menu">
-      ${group(
-        'Branches',
-        refs.branches.map((b) => b.name),
-      )}${group(
-        'Tags',
-        refs.tags.map((t) => t.name),
-      )}
-    </div>
-  </details>`;
+  return html`<details class="refsel"><summary class="btn" title="Switch branch or tag">${label} ▾</summary><div class="menu">${group(
+    'Branches',
+    refs.branches.map((b) => b.name),
+  )}${group(
+    'Tags',
+    refs.tags.map((t) => t.name),
+  )}</div></details>`;
 }
 
 export type CodeTab = 'code' | 'commits' | 'branches' | 'tags';
@@ -97,13 +88,11 @@ export type CodeTab = 'code' | 'commits' | 'branches' | 'tags';
 export function codeTabs(repo: string, active: CodeTab, ref?: string): SafeHtml {
   const base = repoPath(repo);
   const tab = (id: CodeTab, label: string, href: string) => html`<a class="${id === active ? 'active' : ''}" href="${href}">${label}</a>`;
-  return html`<nav class="codetabs">
-    ${tab('code', 'Code', ref ? codeUrl(repo, 'tree', ref) : `${base}/tree`)}${tab(
-      'commits',
-      'Commits',
-      ref ? codeUrl(repo, 'commits', ref) : `${base}/commits`,
-    )}${tab('branches', 'Branches', `${base}/branches`)}${tab('tags', 'Tags', `${base}/tags`)}<a href="${base}/bugs">Bugs</a>
-  </nav>`;
+  return html`<nav class="codetabs">${tab('code', 'Code', ref ? codeUrl(repo, 'tree', ref) : `${base}/tree`)}${tab(
+    'commits',
+    'Commits',
+    ref ? codeUrl(repo, 'commits', ref) : `${base}/commits`,
+  )}${tab('branches', 'Branches', `${base}/branches`)}${tab('tags', 'Tags', `${base}/tags`)}<a href="${base}/bugs">Bugs</a></nav>`;
 }
 
 /** Full 64-hex ids in text become links to the bug; everything else stays text. */

@@ -12,33 +12,19 @@ export type IndexRow = RepoSummary & { bugs?: number };
 
 export function indexPage(repos: readonly IndexRow[]): string {
   const rows = repos.map(
-    (r) =>
-      html`<li>
-        <div class="main">
-          <a class="title" href="${repoPath(r.name)}">${r.name}</a>
-          ${r.description ? html`<div class="meta">${r.description}</div>` : ''}
-        </div>
-        <div class="side">
-          <span
-            >${r.bugs !== undefined ? html`<a href="${repoPath(r.name)}/bugs?q=">${plural(r.bugs, 'bug')}</a> · ` : ''}updated
-            ${timeTag(r.updatedAt)}</span
-          >
-        </div>
-      </li>`,
+    (r) => html`<li><div class="main">
+  <a class="title" href="${repoPath(r.name)}">${r.name}</a>
+  ${r.description ? html`<div class="meta">${r.description}</div>` : ''}
+</div>
+<div class="side"><span>${r.bugs !== undefined ? html`<a href="${repoPath(r.name)}/bugs?q=">${plural(r.bugs, 'bug')}</a> · ` : ''}updated ${timeTag(r.updatedAt)}</span></div></li>`,
   );
   const body = html`<h1>Repositories</h1>
-    <p class="muted">${plural(repos.length, 'repository', 'repositories')}</p>
-    <div class="card">
-      ${
-        repos.length
-          ? html`<ul class="list">
-              ${rows}
-            </ul>`
-          : html`<div class="empty">
-              No repositories yet. Bare repositories in the data folder's <code>repos/</code> directory (<code>repos/NAME.git</code>) appear
-              here.
-            </div>`
-      }
-    </div>`;
+<p class="muted">${plural(repos.length, 'repository', 'repositories')}</p>
+<div class="card">${
+    repos.length
+      ? html`<ul class="list">${rows}</ul>`
+      : html`<div class="empty">No repositories yet. Bare repositories in the data folder's
+<code>repos/</code> directory (<code>repos/NAME.git</code>) appear here.</div>`
+  }</div>`;
   return layout({ title: 'Repositories', body });
 }

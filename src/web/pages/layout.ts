@@ -22,20 +22,21 @@ function crumbs(repo: string): SafeHtml {
 
 export function layout(opts: PageOptions): string {
   return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="same-origin" />
-        <title>${opts.title} · bugserve</title>
-        <link rel="stylesheet" href="${STYLE_URL}" />
-      </head>
-      <body>
-        <header class="top">
-          <div class="wrap"><a class="brand" href="/">bugserve</a>${opts.repo ? crumbs(opts.repo) : ''}</div>
-        </header>
-        <main class="wrap">${opts.body}</main>
-        <footer>bugserve · issues kept in git with git-bug</footer>
-      </body>
-    </html> `.value;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="same-origin">
+<title>${opts.title} · bugserve</title>
+<link rel="stylesheet" href="${STYLE_URL}">
+</head>
+<body>
+<header class="top"><div class="wrap"><a class="brand" href="/">bugserve</a>${opts.repo ? crumbs(opts.repo) : ''}</div></header>
+<main class="wrap">
+${opts.body}
+</main>
+<footer>bugserve · issues kept in git with git-bug</footer>
+</body>
+</html>
+`.value;
 }

@@ -24,25 +24,21 @@ export function repoPage(
 ): string {
   const bugs = repoPath(repo.name) + '/bugs';
   const readmeCard = readme
-    ? html`<div class="card">
-        <div class="head"><strong>${readme.name}</strong></div>
-        <div class="body">
-          ${readme.markdown && readmeHtml ? html`<div class="markdown">${demoteHeadings(readmeHtml.value)}</div>` : html`<pre class="plain">${readme.text}</pre>`}
-          ${readme.truncated ? html`<p class="muted small">The README is longer than bugserve shows; the rest is cut off.</p>` : ''}
-        </div>
-      </div>`
+    ? html`<div class="card"><div class="head"><strong>${readme.name}</strong></div>
+<div class="body">${readme.markdown && readmeHtml ? html`<div class="markdown">${demoteHeadings(readmeHtml.value)}</div>` : html`<pre class="plain">${readme.text}</pre>`}
+${readme.truncated ? html`<p class="muted small">The README is longer than bugserve shows; the rest is cut off.</p>` : ''}</div></div>`
     : html`<div class="card"><div class="empty">This repository's default branch has no README.</div></div>`;
   const body = html`<h1>${repo.name}</h1>
-    ${repo.description ? html`<p>${repo.description}</p>` : ''}
-    <p class="muted small">${repo.bugs !== undefined ? `${plural(repo.bugs, 'bug')} · ` : ''}Last updated ${timeTag(repo.updatedAt)}</p>
-    <div class="toolbar">
-      <a class="btn primary" href="${bugs}">Open bugs</a>
-      <a class="btn" href="${bugs + queryString({ q: '' })}">All bugs</a>
-      <a class="btn" href="${repoPath(repo.name)}/tree">Code</a>
-      <a class="btn" href="${repoPath(repo.name)}/commits">Commits</a>
-      <a class="btn" href="${repoPath(repo.name)}/branches">Branches</a>
-    </div>
-    <div class="clone"><span class="muted small">Clone</span><code>git clone ${cloneUrl}</code></div>
-    ${readmeCard}`;
+${repo.description ? html`<p>${repo.description}</p>` : ''}
+<p class="muted small">${repo.bugs !== undefined ? `${plural(repo.bugs, 'bug')} · ` : ''}Last updated ${timeTag(repo.updatedAt)}</p>
+<div class="toolbar">
+  <a class="btn primary" href="${bugs}">Open bugs</a>
+  <a class="btn" href="${bugs + queryString({ q: '' })}">All bugs</a>
+  <a class="btn" href="${repoPath(repo.name)}/tree">Code</a>
+  <a class="btn" href="${repoPath(repo.name)}/commits">Commits</a>
+  <a class="btn" href="${repoPath(repo.name)}/branches">Branches</a>
+</div>
+<div class="clone"><span class="muted small">Clone</span><code>git clone ${cloneUrl}</code></div>
+${readmeCard}`;
   return layout({ title: repo.name, repo: repo.name, body });
 }

@@ -41,8 +41,7 @@ function entryLink(v: TreeView, e: CodeEntry): SafeHtml {
       return html`<a class="title" href="${codeUrl(v.repo, 'tree', v.at.ref, segs)}">${name}</a>`;
     case 'blob':
     case 'symlink':
-      return html`<a class="title" href="${codeUrl(v.repo, 'blob', v.at.ref, segs)}">${name}</a
-        >${e.kind === 'symlink' ? html` <span class="muted small">symbolic link</span>` : ''}`;
+      return html`<a class="title" href="${codeUrl(v.repo, 'blob', v.at.ref, segs)}">${name}</a>${e.kind === 'symlink' ? html` <span class="muted small">symbolic link</span>` : ''}`;
     case 'submodule':
       // A gitlink names a commit of another repository: shown, never followed.
       return html`<span class="title">${name}</span> <span class="muted small mono">submodule @ ${shortHash(e.oid)}</span>`;
@@ -53,49 +52,22 @@ function entryLink(v: TreeView, e: CodeEntry): SafeHtml {
 
 function row(v: TreeView, e: CodeEntry): SafeHtml {
   const last = v.last.get(e.name.toString('latin1'));
-  return html`<tr>
-    <td class="ico" title="${KIND_LABEL[e.kind]}">${ICON[e.kind]}</td>
-    <td class="name">${entryLink(v, e)}</td>
-    <td class="msg">${last ? html`<a href="${commitUrl(v.repo, last.hash)}">${last.subject}</a>` : ''}</td>
-    <td class="age">${last ? timeTag(last.at) : ''}</td>
-  </tr>`;
+  return html`<tr><td class="ico" title="${KIND_LABEL[e.kind]}">${ICON[e.kind]}</td><td class="name">${entryLink(v, e)}</td>
+<td class="msg">${last ? html`<a href="${commitUrl(v.repo, last.hash)}">${last.subject}</a>` : ''}</td><td class="age">${last ? timeTag(last.at) : ''}</td></tr>`;
 }
 
 export function treePage(v: TreeView): string {
   const up = v.at.rest.length
-    ? html`<tr>
-        <td class="ico"></td>
-        <td class="name"><a href="${codeUrl(v.repo, 'tree', v.at.ref, v.at.rest.slice(0, -1))}">..</a></td>
-        <td></td>
-        <td></td>
-      </tr>`
+    ? html`<tr><td class="ico"></td><td class="name"><a href="${codeUrl(v.repo, 'tree', v.at.ref, v.at.rest.slice(0, -1))}">..</a></td><td></td><td></td></tr>`
     : '';
   const body = html`${codeTabs(v.repo, 'code', v.at.ref)}
-    <div class="toolbar">${refSelector(v.repo, 'tree', v.at.ref, v.refs, v.at.rest)}${pathCrumbs(v.repo, v.at.ref, v.at.rest)}</div>
-    <div class="card">
-      <div class="head small">
-        <strong>${v.head.author.name}</strong> <a class="msg" href="${commitUrl(v.repo, v.head.hash)}">${v.head.message.split('\n')[0]}</a>
-        <span class="muted" style="margin-left:auto"
-          ><a class="mono" href="${commitUrl(v.repo, v.head.hash)}">${shortHash(v.head.hash)}</a> · ${timeTag(v.head.committer.at)} ·
-          <a href="${codeUrl(v.repo, 'commits', v.at.ref, v.at.rest)}">History</a></span
-        >
-      </div>
-      ${
-        v.entries.length
-          ? html`<table class="files">
-              ${up}${v.entries.map((e) => row(v, e))}
-            </table>`
-          : html`<div class="empty">This folder is empty.</div>`
-      }
-    </div>
-    ${
-      v.readme
-        ? html`<div class="card readme">
-            <div class="head"><strong>${showName(v.readme.name)}</strong></div>
-            <div class="body">${v.readme.html}</div>
-          </div>`
-        : ''
-    }`;
+<div class="toolbar">${refSelector(v.repo, 'tree', v.at.ref, v.refs, v.at.rest)}${pathCrumbs(v.repo, v.at.ref, v.at.rest)}</div>
+<div class="card">
+<div class="head small"><strong>${v.head.author.name}</strong> <a class="msg" href="${commitUrl(v.repo, v.head.hash)}">${v.head.message.split('\n')[0]}</a>
+<span class="muted" style="margin-left:auto"><a class="mono" href="${commitUrl(v.repo, v.head.hash)}">${shortHash(v.head.hash)}</a> · ${timeTag(v.head.committer.at)} · <a href="${codeUrl(v.repo, 'commits', v.at.ref, v.at.rest)}">History</a></span></div>
+${v.entries.length ? html`<table class="files">${up}${v.entries.map((e) => row(v, e))}</table>` : html`<div class="empty">This folder is empty.</div>`}
+</div>
+${v.readme ? html`<div class="card readme"><div class="head"><strong>${showName(v.readme.name)}</strong></div><div class="body">${v.readme.html}</div></div>` : ''}`;
   const where = v.at.rest.length ? `${v.at.rest.map(showName).join('/')} at ${v.at.ref}` : v.at.ref;
   return layout({ title: `${where} · ${v.repo}`, repo: v.repo, body });
 }
@@ -103,13 +75,11 @@ export function treePage(v: TreeView): string {
 /** No branch at all: an empty repository, or one that only holds bugs. */
 export function noCodePage(repo: string, cloneUrl: string): string {
   const body: HtmlValue = html`${codeTabs(repo, 'code')}
-    <div class="card">
-      <div class="body">
-        <h2>No code here yet</h2>
-        <p>This repository has no branches. Its bugs, if it has any, are on the <a href="${repoPath(repo)}/bugs">bugs page</a>.</p>
-        <p>Push a branch to see it here:</p>
-        <pre class="plain mono">git push ${cloneUrl} main</pre>
-      </div>
-    </div>`;
+<div class="card"><div class="body">
+<h2>No code here yet</h2>
+<p>This repository has no branches. Its bugs, if it has any, are on the <a href="${repoPath(repo)}/bugs">bugs page</a>.</p>
+<p>Push a branch to see it here:</p>
+<pre class="plain mono">git push ${cloneUrl} main</pre>
+</div></div>`;
   return layout({ title: `Code · ${repo}`, repo, body });
 }
