@@ -4,7 +4,7 @@
 
 import { NotFoundError } from '../errors.js';
 import type { ObjectReader } from './objects.js';
-import { GitCommandError, runGit, type GitTarget } from './run.js';
+import { GitCommandError, runBoundedGit, type GitTarget } from './run.js';
 
 export const MAX_DIFF_BYTES = 1024 * 1024;
 export const MAX_DIFF_FILES = 1000;
@@ -143,8 +143,8 @@ export async function readCommitView(t: GitTarget, commit: CommitDetail): Promis
   const base = commit.parents.length ? [commit.parents[0], commit.hash] : ['--root', commit.hash];
   const common = ['diff-tree', '--no-commit-id', '-r', '--no-renames', '--no-ext-diff', '--no-textconv', '--no-color'];
   const [raw, patch] = await Promise.all([
-    runGit(t, [...common, '--raw', '-z', ...base], { maxBytes: MAX_DIFF_FILES * 400 }),
-    runGit(t, [...common, '-p', ...base], { maxBytes: MAX_DIFF_BYTES }),
+    runBoundedGit(t, [...common, '--raw', '-z', ...base], { maxBytes: MAX_DIFF_FILES * 400 }),
+    runBoundedGit(t, [...common, '-p', ...base], { maxBytes: MAX_DIFF_BYTES }),
   ]);
   for (const r of [raw, patch]) if (r.code !== 0 && !r.truncated) throw new GitCommandError(['diff-tree'], r.code, r.stderr);
   const files = parseRaw(raw.stdout);

@@ -1,7 +1,7 @@
 // History: a page of `git log` from a commit, optionally for one path.
 
 import { BadRequestError } from '../errors.js';
-import { GitCommandError, runGit, type GitTarget } from './run.js';
+import { GitCommandError, runBoundedGit, type GitTarget } from './run.js';
 
 export interface CommitSummary {
   hash: string;
@@ -55,7 +55,7 @@ export async function readLog(
 ): Promise<LogPage> {
   if (path && path.includes(0x0a)) throw new BadRequestError('history cannot be listed for a path with a newline in it');
   const input = path && path.length ? Buffer.concat([Buffer.from(`${commit}\n--\n`), path, Buffer.from('\n')]) : Buffer.from(`${commit}\n`);
-  const r = await runGit(
+  const r = await runBoundedGit(
     t,
     ['log', '--stdin', '-z', `--format=${FORMAT}`, `--skip=${(page - 1) * perPage}`, `--max-count=${perPage + 1}`],
     { input, maxBytes: 4 * 1024 * 1024 },

@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AmbiguousIdError, NotFoundError } from '../errors.js';
-import { runGit, GitCommandError, type GitTarget } from './run.js';
+import { runBoundedGit, GitCommandError, type GitTarget } from './run.js';
 import type { ObjectReader } from './objects.js';
 
 export interface RefInfo {
@@ -54,7 +54,9 @@ async function readHead(gitDir: string): Promise<Refs['head']> {
 export async function listRefs(t: GitTarget): Promise<Refs> {
   const format = ['%(refname)', '%(objectname)', '%(*objectname)', '%(creatordate:iso-strict)', '%(contents:subject)'].join(SEP);
   const [r, head] = await Promise.all([
-    runGit(t, ['for-each-ref', `--format=${format}`, '--sort=-creatordate', 'refs/heads/', 'refs/tags/'], { maxBytes: MAX_REF_BYTES }),
+    runBoundedGit(t, ['for-each-ref', `--format=${format}`, '--sort=-creatordate', 'refs/heads/', 'refs/tags/'], {
+      maxBytes: MAX_REF_BYTES,
+    }),
     readHead(t.gitDir),
   ]);
   if (r.code !== 0 && !r.truncated) throw new GitCommandError(['for-each-ref'], r.code, r.stderr);
@@ -121,7 +123,7 @@ export async function peelToCommit(reader: ObjectReader, oid: string, what: stri
  * ambiguous short id, and a full limit makes it wait at most the limit's waitMs.
  */
 export async function commitCandidates(t: GitTarget, reader: ObjectReader, prefix: string): Promise<string[]> {
-  const r = await runGit(t, ['rev-parse', `--disambiguate=${prefix.toLowerCase()}`], { maxBytes: 1024 * 1024 });
+  const r = await runBoundedGit(t, ['rev-parse', `--disambiguate=${prefix.toLowerCase()}`], { maxBytes: 1024 * 1024 });
   const ids = r.stdout.toString('latin1').split('\n').filter(Boolean);
   const commits: string[] = [];
   for (const id of ids.slice(0, 200)) {

@@ -1,4 +1,5 @@
-// The one way code browsing starts git: every process holds a slot of the
+// Request-driven git reads (code browsing), beside src/git/run.ts (the
+// server's own commands run to completion): every process holds a slot of the
 // shared ProcessLimit (the same bound as git over HTTP), has a deadline, and
 // keeps at most `maxBytes` of output (past that it is stopped and the result
 // says `truncated`). Arguments are never built from raw repository bytes:
@@ -55,7 +56,7 @@ export function gitArgs(gitDir: string, args: readonly string[]): string[] {
 }
 
 /** Runs git and collects its output within the bounds. A non-zero exit is returned, not thrown. */
-export async function runGit(t: GitTarget, args: readonly string[], opts: RunOptions): Promise<RunResult> {
+export async function runBoundedGit(t: GitTarget, args: readonly string[], opts: RunOptions): Promise<RunResult> {
   const release = await t.limit.acquire();
   try {
     return await new Promise<RunResult>((resolve, reject) => {

@@ -4,7 +4,7 @@
 
 import { NotFoundError } from '../errors.js';
 import type { ObjectReader } from './objects.js';
-import { runGit, type GitTarget } from './run.js';
+import { runBoundedGit, type GitTarget } from './run.js';
 
 export type EntryKind = 'tree' | 'blob' | 'symlink' | 'submodule';
 
@@ -142,7 +142,7 @@ export async function lastCommits(t: GitTarget, commit: string, dir: Buffer[], n
     return found.size >= wanted.size;
   };
   const input = prefix.length ? `${commit}\n--\n${prefix.subarray(0, -1).toString('latin1')}\n` : `${commit}\n`;
-  const r = await runGit(
+  const r = await runBoundedGit(
     t,
     ['log', '--stdin', '-z', '--name-only', '--no-renames', '--format=%x1e%H%x00%ct%x00%s', `--max-count=${LAST_COMMIT_SCAN}`],
     { input: Buffer.from(input, 'latin1'), maxBytes: LAST_COMMIT_BYTES, timeoutMs: LAST_COMMIT_MS, onTimeout: 'partial', enough: consume },

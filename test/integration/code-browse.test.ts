@@ -13,7 +13,7 @@ import { ensureBuilt } from '../helpers/build.js';
 import { UnavailableError } from '../../src/errors.js';
 import { ProcessLimit } from '../../src/git/process-limit.js';
 import { ObjectReader } from '../../src/code/objects.js';
-import { runGit } from '../../src/code/run.js';
+import { runBoundedGit } from '../../src/code/run.js';
 import {
   BIG_SIZE,
   BINARY,
@@ -344,17 +344,17 @@ describe('code browsing', () => {
       const t = { gitDir: repo.bare, limit };
       const reader = await ObjectReader.open(t);
       expect(limit.active).toBe(1);
-      await expect(runGit(t, ['rev-parse', 'HEAD'], { maxBytes: 100 })).rejects.toBeInstanceOf(UnavailableError);
+      await expect(runBoundedGit(t, ['rev-parse', 'HEAD'], { maxBytes: 100 })).rejects.toBeInstanceOf(UnavailableError);
       reader.close();
       await new Promise((r) => setTimeout(r, 50));
       expect(limit.active).toBe(0);
-      const r = await runGit(t, ['rev-parse', 'HEAD'], { maxBytes: 100 });
+      const r = await runBoundedGit(t, ['rev-parse', 'HEAD'], { maxBytes: 100 });
       expect(r.stdout.toString().trim()).toBe(repo.commits.at(-1));
     });
 
     it('output past the byte cap stops git and says so', async () => {
       const t = { gitDir: repo.bare, limit: new ProcessLimit() };
-      const r = await runGit(t, ['cat-file', 'blob', `main:big.txt`], { maxBytes: 1000 });
+      const r = await runBoundedGit(t, ['cat-file', 'blob', `main:big.txt`], { maxBytes: 1000 });
       expect(r.truncated).toBe(true);
       expect(r.stdout.length).toBe(1000);
     });
