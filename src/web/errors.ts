@@ -42,6 +42,9 @@ export class ForbiddenError extends BadRequestError {}
 /** A request body that stopped arriving. */
 export class RequestTimeoutError extends BadRequestError {}
 
+/** A request body larger than the server takes. */
+export class PayloadTooLargeError extends BadRequestError {}
+
 /** A request body encoded in a way the server does not read. */
 export class UnsupportedMediaTypeError extends BadRequestError {}
 
@@ -54,6 +57,7 @@ export function httpStatus(err: unknown): number {
   if (err instanceof UnauthorizedError) return 401;
   if (err instanceof ForbiddenError) return 403;
   if (err instanceof RequestTimeoutError) return 408;
+  if (err instanceof PayloadTooLargeError) return 413;
   if (err instanceof UnsupportedMediaTypeError) return 415;
   if (err instanceof BadGatewayError) return 502;
   if (err instanceof BadRequestError || err instanceof InvalidQueryError) return 400;

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream';
 import type { DataDir } from '../data/dir.js';
 import { emptyRepo, openForPush, type PushTarget } from '../data/repos.js';
-import { BadRequestError, NotFoundError } from '../errors.js';
+import { BadRequestError, NotFoundError, UnavailableError } from '../errors.js';
 import type { ProcessLimit } from '../git/process-limit.js';
 import { isBareRepo, repoDir } from '../git/repo-path.js';
 import { gitEnv } from '../git/run.js';
@@ -28,6 +28,7 @@ import {
   ForbiddenError,
   httpStatus,
   MethodNotAllowedError,
+  PayloadTooLargeError,
   RequestTimeoutError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
@@ -67,6 +68,14 @@ export const REALM = 'bugserve';
 export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 30_000;
 /** After SIGTERM, git gets this long to exit before SIGKILL. */
 const KILL_GRACE_MS = 5_000;
+/**
+ * Fetch requests (upload-pack negotiation: wants and haves) are read whole
+ * before git starts, so a client trickling its body holds a socket, never a
+ * git process or a slot of the process limit. Bounded per request and in all.
+ */
+const MAX_UPLOAD_BODY_BYTES = 8 * 1024 * 1024;
+const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+let bufferedBytes = 0;
 
 function isService(s: string | null): s is Service {
   return s === 'git-upload-pack' || s === 'git-receive-pack';
@@ -166,6 +175,7 @@ function runBackend(
   endpoint: Endpoint,
   user: string | undefined,
   beforeEnd?: () => Promise<void>,
+  body?: Buffer,
 ): Promise<void> {
   const push = endpoint.kind !== 'head' && endpoint.service === 'git-receive-pack';
   const env = gitEnv();
@@ -232,7 +242,7 @@ function runBackend(
         res.destroy();
       }, idleMs);
     };
-    if (!req.complete) {
+    if (body === undefined && !req.complete) {
       armStall();
       req.on('data', armStall);
       req.once('end', () => clearTimeout(stall));
@@ -263,7 +273,11 @@ function runBackend(
     });
 
     // EPIPE when git stops reading early (it answered an error) is expected.
-    pipeline(req, stdin, () => undefined);
+    if (body === undefined) pipeline(req, stdin, () => undefined);
+    else {
+      stdin.on('error', () => undefined);
+      stdin.end(body);
+    }
 
     let head: Buffer = Buffer.alloc(0);
     const malformed = (why: string) => {
@@ -348,15 +362,66 @@ export async function handleGitHttp(req: IncomingMessage, res: ServerResponse, c
     // probe creates nothing. Only the push itself (the POST) creates it.
     if (endpoint.kind === 'refs') servedDir = await emptyRepo(ctx.data);
   }
+  const body = endpoint.kind === 'rpc' && !push ? await readUploadBody(req, ctx) : undefined;
   const release = await ctx.gitLimit.acquire(); // UnavailableError (503) when the server is busy
   try {
     if (push && endpoint.kind === 'rpc') {
       target = await openForPush(ctx.data, ctx.repoName, ctx.logger);
       servedDir = target.dir;
     }
-    await runBackend(req, res, ctx, servedDir, endpoint, user, target?.done);
+    await runBackend(req, res, ctx, servedDir, endpoint, user, target?.done, body?.bytes);
   } finally {
     release();
+    body?.free();
     await target?.done();
   }
+}
+
+/** Reads a fetch request's body whole (see MAX_UPLOAD_BODY_BYTES); a stalled body is a 408. */
+function readUploadBody(req: IncomingMessage, ctx: GitHttpContext): Promise<{ bytes: Buffer; free: () => void }> {
+  const idleMs = ctx.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS;
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let stall: NodeJS.Timeout | undefined;
+    const fail = (err: Error) => {
+      clearTimeout(stall);
+      bufferedBytes -= size;
+      size = 0;
+      req.off('data', onData);
+      req.resume();
+      reject(err);
+    };
+    const armStall = () => {
+      clearTimeout(stall);
+      stall = setTimeout(() => {
+        ctx.logger?.warn({ repo: ctx.repoName, idleMs }, 'request body stalled');
+        fail(new RequestTimeoutError(`no request body arrived for ${Math.round(idleMs / 1000)} s`));
+      }, idleMs);
+    };
+    const onData = (chunk: Buffer) => {
+      armStall();
+      if (size + chunk.length > MAX_UPLOAD_BODY_BYTES) return fail(new PayloadTooLargeError('the fetch request is too large'));
+      if (bufferedBytes + chunk.length > MAX_BUFFERED_BYTES) return fail(new UnavailableError('the server is busy; try again'));
+      chunks.push(chunk);
+      size += chunk.length;
+      bufferedBytes += chunk.length;
+    };
+    armStall();
+    req.on('data', onData);
+    req.once('error', (err) => fail(err));
+    req.once('end', () => {
+      clearTimeout(stall);
+      let freed = false;
+      const held = size;
+      resolve({
+        bytes: Buffer.concat(chunks, size),
+        free: () => {
+          if (freed) return;
+          freed = true;
+          bufferedBytes -= held;
+        },
+      });
+    });
+  });
 }
