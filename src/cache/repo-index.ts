@@ -88,8 +88,13 @@ export class RepoIndex implements RepoView {
   }
 }
 
+/** When a closed bug was last closed: its newest status change. */
+export function closedAtOf(b: Bug): string | undefined {
+  return b.status === 'closed' ? b.timeline.findLast((t) => t.type === 'status')?.at : undefined;
+}
+
 export function excerpt(b: CompiledBug): BugExcerpt {
-  return listExcerpt(b, b.comments.length, b.status === 'closed' ? b.timeline.findLast((t) => t.type === 'status')?.at : undefined);
+  return listExcerpt(b, b.comments.length, closedAtOf(b));
 }
 
 /** The excerpt's fields from any bug-shaped record (a compiled bug, or a persisted list row). */

@@ -4,7 +4,7 @@
 // LRU of parsed bugs; free text goes through the index's trigram table.
 
 import { DamagedDataError, UnsupportedFormatError } from '../errors.js';
-import { listExcerpt, publicBug, withSnippet, type RepoView } from '../cache/repo-index.js';
+import { closedAtOf, listExcerpt, publicBug, withSnippet, type RepoView } from '../cache/repo-index.js';
 import type { ListReply, ListRequest } from '../cache/protocol.js';
 import { resolvePrefix } from '../gitbug/id.js';
 import { buildSearchIndex, mentionedPeople, runQueryWithCounts, type SearchableBug, type SearchIndex } from '../gitbug/query-match.js';
@@ -20,7 +20,7 @@ export interface BugRow extends SearchableBug {
 }
 
 export function toRow(b: CompiledBug): BugRow {
-  const closedAt = b.status === 'closed' ? b.timeline.findLast((t) => t.type === 'status')?.at : undefined;
+  const closedAt = closedAtOf(b);
   return {
     id: b.id,
     title: b.title,

@@ -8,10 +8,9 @@
 /// <reference lib="dom" />
 // (for the page.evaluate callbacks, which run in the browser)
 
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../src/gen/generate.js';
 import type { ExpectedBug } from '../../src/gen/types.js';
@@ -19,29 +18,17 @@ import { labelColor } from '../../src/gitbug/label-color.js';
 import type { RunningServer } from '../../src/app.js';
 import { PAGE_SIZE } from '../../src/web/site.js';
 import { ensureBuilt } from '../helpers/build.js';
-import { PROJECT_ROOT, loadCorpus } from '../helpers/corpus.js';
+import { haveChromium, launchChromium, requireChromiumInCi, SHOTS } from '../helpers/chromium.js';
+import { loadCorpus } from '../helpers/corpus.js';
 import { initBare, ops, tempDir, writeBug, writeIdentity } from '../helpers/git-bug-writer.js';
 import { getJson, request, startInProcess } from '../helpers/server.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-const SHOTS = path.join(PROJECT_ROOT, 'test-output', 'screenshots');
 
 const SCRIPT_TITLE = '<script>alert(1)</script>';
 const IMG = '<img src=x onerror=alert(1)>';
 const CODE = 'const ok = 1 < 2 && "<b>";';
 const DOCS = 'https://example.com/docs';
 
-if (!haveChromium && !process.env.CI) {
-  console.warn(`[bugserve tests] ${CHROMIUM} is absent: the browser suite is skipped (apt-get install chromium).`);
-}
-
-// In CI a missing browser is a broken setup, not a reason to skip.
-describe.runIf(!haveChromium && !!process.env.CI)('browser (CI)', () => {
-  it('needs chromium', () => {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser tests`);
-  });
-});
+requireChromiumInCi('browser');
 
 describe.skipIf(!haveChromium)('the web interface in chromium', () => {
   let tmp: { path: string; remove: () => void } | undefined;
@@ -149,10 +136,7 @@ describe.skipIf(!haveChromium)('the web interface in chromium', () => {
     loadCorpus(path.join(reposDir, 'corpus.git'));
 
     server = await startInProcess(tmp.path);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     desktop = await newContext({ width: 1280, height: 900 });
     phone = await newContext({ width: 390, height: 844 }, true);
   }, 120_000);

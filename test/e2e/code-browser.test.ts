@@ -6,27 +6,18 @@
 
 /// <reference lib="dom" />
 
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/app.js';
 import { ensureBuilt } from '../helpers/build.js';
+import { haveChromium, launchChromium, requireChromiumInCi, SHOTS } from '../helpers/chromium.js';
 import { makeCodeRepo, type CodeRepo } from '../helpers/code-repo.js';
-import { PROJECT_ROOT } from '../helpers/corpus.js';
 import { tempDir } from '../helpers/git-bug-writer.js';
 import { startInProcess } from '../helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-const SHOTS = path.join(PROJECT_ROOT, 'test-output', 'screenshots');
-
-describe.runIf(!haveChromium && !!process.env.CI)('code browser (CI)', () => {
-  it('needs chromium', () => {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser tests`);
-  });
-});
+requireChromiumInCi('code browser');
 
 describe.skipIf(!haveChromium)('the code pages in chromium', () => {
   let tmp: { path: string; remove: () => void } | undefined;
@@ -75,10 +66,7 @@ describe.skipIf(!haveChromium)('the code pages in chromium', () => {
     tmp = tempDir('bs-e2e-code-');
     repo = makeCodeRepo(path.join(tmp.path, 'repos'));
     server = await startInProcess(tmp.path);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     desktop = await newContext({ width: 1280, height: 900 });
     phone = await newContext({ width: 390, height: 844 }, true);
   }, 120_000);
