@@ -39,7 +39,7 @@ function tree(repo: string, entries: { name: string; oid: string; type?: 'blob' 
 
 // git-bug writes commits with an empty author; `git commit-tree` refuses that,
 // so the commit object is written as text.
-function commit(repo: string, treeOid: string, parents: string[]): string {
+export function commit(repo: string, treeOid: string, parents: string[]): string {
   const text = [
     `tree ${treeOid}`,
     ...parents.map((p) => `parent ${p}`),
@@ -71,17 +71,22 @@ export interface IdentityInput {
   email?: string;
 }
 
-/** Writes a one-version identity; returns its id. */
-export function writeIdentity(repo: string, who: IdentityInput): string {
-  const version = JSON.stringify({
+/** One identity version's JSON, as git-bug writes it (format version 2). */
+function identityVersion(who: IdentityInput, clock: number, unixTime: number): string {
+  return JSON.stringify({
     version: 2,
-    times: { 'bugs-create': 1, 'bugs-edit': 1 },
-    unix_time: 1700000000,
+    times: { 'bugs-create': clock, 'bugs-edit': clock },
+    unix_time: unixTime,
     name: who.name ?? '',
     email: who.email ?? '',
     login: who.login ?? '',
     nonce: nonce(),
   });
+}
+
+/** Writes a one-version identity; returns its id. */
+export function writeIdentity(repo: string, who: IdentityInput): string {
+  const version = identityVersion(who, 1, 1700000000);
   const id = sha256(version);
   const c = commit(repo, tree(repo, [{ name: 'version', oid: blob(repo, version) }]), []);
   updateRef(repo, `refs/identities/${id}`, c);
@@ -94,15 +99,7 @@ export function writeIdentity(repo: string, who: IdentityInput): string {
  */
 export function writeIdentityVersion(repo: string, id: string, who: IdentityInput, opts: { ref?: boolean } = {}): string {
   const head = git(repo, ['rev-parse', `refs/identities/${id}`]);
-  const version = JSON.stringify({
-    version: 2,
-    times: { 'bugs-create': 2, 'bugs-edit': 2 },
-    unix_time: 1700000500,
-    name: who.name ?? '',
-    email: who.email ?? '',
-    login: who.login ?? '',
-    nonce: nonce(),
-  });
+  const version = identityVersion(who, 2, 1700000500);
   const c = commit(repo, tree(repo, [{ name: 'version', oid: blob(repo, version) }]), [head]);
   if (opts.ref !== false) updateRef(repo, `refs/identities/${id}`, c);
   return c;
@@ -110,15 +107,7 @@ export function writeIdentityVersion(repo: string, id: string, who: IdentityInpu
 
 /** Writes a one-version identity without its ref (a bug naming it is damaged until the ref exists). */
 export function writeUnreferencedIdentity(repo: string, who: IdentityInput): { id: string; head: string } {
-  const version = JSON.stringify({
-    version: 2,
-    times: { 'bugs-create': 1, 'bugs-edit': 1 },
-    unix_time: 1700000000,
-    name: who.name ?? '',
-    email: who.email ?? '',
-    login: who.login ?? '',
-    nonce: nonce(),
-  });
+  const version = identityVersion(who, 1, 1700000000);
   return { id: sha256(version), head: commit(repo, tree(repo, [{ name: 'version', oid: blob(repo, version) }]), []) };
 }
 

@@ -134,4 +134,17 @@ describe('git over HTTP under slow clients', () => {
       client.destroy();
     }
   });
+
+  it('refuses a fetch body over its bound with 413 and starts no git', async () => {
+    const body = '0'.repeat(9 * 1024 * 1024);
+    const r = await request(server.url, '/demo.git/git-upload-pack', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-git-upload-pack-request' },
+      body,
+    });
+    expect(r.status).toBe(413);
+    expect(r.body).toMatch(/too large/);
+    expect(await waitForGit((p) => p.length === 0)).toEqual([]);
+    expect(server.gitLimit.active).toBe(0);
+  });
 });

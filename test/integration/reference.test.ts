@@ -12,7 +12,18 @@ import { join, resolve } from 'node:path';
 import { ensureBuilt } from '../helpers/build.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORPUS_BUGS, loadCorpus, PROJECT_ROOT } from '../helpers/corpus.js';
-import { initBare, nextClock, opId, ops, tempDir, updateRef, writeIdentity, writePack, type Op } from '../helpers/git-bug-writer.js';
+import {
+  commit,
+  initBare,
+  nextClock,
+  opId,
+  ops,
+  tempDir,
+  updateRef,
+  writeIdentity,
+  writePack,
+  type Op,
+} from '../helpers/git-bug-writer.js';
 
 const CLI = resolve(PROJECT_ROOT, 'dist/src/cli.js');
 const REFERENCE = resolve(PROJECT_ROOT, 'test/reference/gitbug_reference.py');
@@ -173,15 +184,7 @@ function writeRawPack(dir: string, blob: Buffer, editClock: number, createClock:
   const entries = [`100644 blob ${EMPTY_BLOB}\tversion-4`, `100644 blob ${ops}\tops`, `100644 blob ${EMPTY_BLOB}\tedit-clock-${editClock}`];
   if (createClock !== undefined) entries.push(`100644 blob ${EMPTY_BLOB}\tcreate-clock-${createClock}`);
   const tree = plumb(dir, ['mktree'], entries.join('\n') + '\n');
-  const commit = [
-    `tree ${tree}`,
-    ...parents.map((p) => `parent ${p}`),
-    'author  <> 1700000000 +0000',
-    'committer  <> 1700000000 +0000',
-    '',
-    '',
-  ].join('\n');
-  return plumb(dir, ['hash-object', '-t', 'commit', '-w', '--stdin'], commit);
+  return commit(dir, tree, parents);
 }
 
 /** An identity with two versions: the second one renames it. */
