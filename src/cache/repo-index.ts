@@ -19,6 +19,8 @@ export interface RepoView {
   readonly damaged: readonly DamagedBug[];
   list(req: Omit<ListRequest, 'kind'>): ListReply;
   bug(prefix: string): Bug;
+  /** The bug's API JSON (what bug() returns, as text), so a page crosses the thread boundary and the socket without re-encoding. Throws as bug() does. */
+  bugJson(prefix: string): string;
   identity(prefix: string): Identity;
   /** The full id `prefix` names (a damaged bug's too). */
   resolve(what: 'bug' | 'identity', prefix: string): string;
@@ -76,6 +78,10 @@ export class RepoIndex implements RepoView {
         : new DamagedDataError(id, damaged.reason);
     }
     return publicBug(this.bugsById.get(id)!);
+  }
+
+  bugJson(prefix: string): string {
+    return JSON.stringify(this.bug(prefix));
   }
 
   /** The full id `prefix` names; a damaged bug's too (asking for it then says why it cannot be read). */

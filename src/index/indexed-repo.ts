@@ -115,6 +115,10 @@ export class IndexedRepo implements RepoView {
     return publicBug(this.compiled(id));
   }
 
+  bugJson(prefix: string): string {
+    return JSON.stringify(this.bug(prefix));
+  }
+
   identity(prefix: string): Identity {
     return this.identities.get(resolvePrefix(this.identityIds, prefix, 'identity'))!;
   }
