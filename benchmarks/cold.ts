@@ -24,6 +24,8 @@ export interface ColdRun {
   readerMs: number;
   nodeCpuMs: number;
   gitCpuMs: number;
+  /** until the index was on disk too (a given indexDir only; else wallMs) */
+  writtenMs: number;
 }
 
 export interface ColdPlan {
@@ -65,8 +67,12 @@ export async function coldBuild(ds: Dataset, backend: GitBackend, timeoutMs = In
     }
     const wallMs = performance.now() - started;
     const c1 = cpuTimes();
+    // A first build answers from memory, then writes its index: a later reopen needs it on disk.
+    if (!own) await cache.indexWritten(ds.name);
+    const writtenMs = performance.now() - started;
     return {
       wallMs,
+      writtenMs,
       readerMs: stats.buildMs,
       nodeCpuMs: c0 && c1 ? c1.self - c0.self : NaN,
       gitCpuMs: c0 && c1 ? c1.children - c0.children : NaN,
@@ -79,6 +85,8 @@ export async function coldBuild(ds: Dataset, backend: GitBackend, timeoutMs = In
 
 interface Reopen {
   first: number;
+  /** the first build until its index was on disk */
+  firstWritten: number;
   restart: number[];
   idle: number[];
   indexBytes: number;
@@ -113,7 +121,7 @@ async function reopens(ds: Dataset, runs: number): Promise<Reopen> {
     } finally {
       await cache.close();
     }
-    return { first: first.wallMs, restart, idle, indexBytes: folderBytes(dir) };
+    return { first: first.wallMs, firstWritten: first.writtenMs, restart, idle, indexBytes: folderBytes(dir) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -293,7 +301,12 @@ export async function coldSection(plans: ColdPlan[], baselineData: Dataset[], lo
       table(
         ['what', 'median (min – max)', 'vs git alone'],
         [
-          ['first-ever build (compile everything, write the index)', ms(r.first), times(r.first, base)],
+          ['first-ever build: the first answer (compiled into memory)', ms(r.first), times(r.first, base)],
+          [
+            'first-ever build: its index on disk too (written after the answer, between requests)',
+            ms(r.firstWritten),
+            times(r.firstWritten, base),
+          ],
           ['reopen after a server restart (new manager, same index)', spread(restart), times(restart.median, base)],
           ['reopen after an idle expiry (same manager, worker retired)', spread(idle), times(idle.median, base)],
         ],

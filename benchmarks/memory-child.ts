@@ -21,7 +21,10 @@ async function settledRss(): Promise<number> {
 
 async function build(repo: string, indexDir: string) {
   const cache = new GitBugCacheManager({ reposDir: REPOS_DIR, maxWorkers: 1, indexDir });
-  const stats = await cache.call(repo, { kind: 'open' });
+  await cache.call(repo, { kind: 'open' });
+  // A first build answers from memory and writes its index after.
+  await cache.indexWritten(repo);
+  const stats = await cache.call(repo, { kind: 'stats' });
   await cache.close();
   return { bugs: stats.bugs, indexBytes: stats.indexBytes };
 }

@@ -65,6 +65,7 @@ export async function pushSection(source: Dataset, pushes: number, log: (s: stri
     const author = git(ds.path, ['for-each-ref', '--count=1', '--format=%(refname:lstrip=2)', 'refs/identities/']);
     const list = { kind: 'list', q: undefined, page: 1, perPage: 50 } as const;
     await cache.call(ds.name, list);
+    await cache.indexWritten(ds.name);
     const timed = async (into: number[]) => {
       const t = performance.now();
       await cache.call(ds.name, list);

@@ -90,6 +90,8 @@ export async function warmSection(plans: WarmPlan[], log: (s: string) => void): 
     const server = await startChildServer({ reposDir: REPOS_DIR, cacheMode: 'warm' });
     try {
       const big = await biggestBug(cache, ds);
+      // As a server runs once its first build has written the index.
+      await cache.indexWritten(ds.name);
       // Build the server's cache before timing it.
       await timedGet(server.url + `/${ds.name}/bugs`);
       for (const page of pagesOf(ds, big)) {

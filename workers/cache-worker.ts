@@ -11,16 +11,21 @@ import { workerData } from 'piscina';
 import { toWire } from '../src/errors.js';
 import { openGitStore } from '../src/git/open.js';
 import type { RepoView } from '../src/cache/repo-index.js';
-import { openRepository, type OpenedRepository } from '../src/index/open.js';
+import { openRepository, type OpenedRepository, type PendingWrite } from '../src/index/open.js';
 import type { CacheStats, Handlers, WorkerConfig, WorkerRequest, WorkerResult } from '../src/cache/protocol.js';
 
 const config = workerData as WorkerConfig;
 
 interface Built {
   index: RepoView;
-  opened: Omit<OpenedRepository, 'view'>;
+  opened: Omit<OpenedRepository, 'view' | 'pending'>;
+  /** a first build's index, written a step per PersistRequest */
+  pending: PendingWrite | undefined;
   buildMs: number;
 }
+
+/** How long one persist step may hold the thread: requests wait behind at most this. */
+const PERSIST_STEP_MS = 40;
 
 let building: Promise<Built> | undefined;
 
@@ -28,8 +33,8 @@ async function build(): Promise<Built> {
   const started = performance.now();
   const store = openGitStore(config.repoPath, config.backend);
   try {
-    const { view, ...opened } = await openRepository(store, config.indexFile);
-    return { index: view, opened, buildMs: performance.now() - started };
+    const { view, pending, ...opened } = await openRepository(store, config.indexFile);
+    return { index: view, opened, pending, buildMs: performance.now() - started };
   } finally {
     await store.close();
   }
@@ -51,6 +56,7 @@ function stats(b: Built): CacheStats {
     refreshed: b.opened.refreshed,
     indexBytes: b.opened.indexBytes,
     notices: b.opened.notices,
+    writing: b.pending !== undefined,
   };
 }
 
@@ -60,6 +66,17 @@ const handlers: Handlers = {
   list: async (req) => (await built()).index.list(req),
   bug: async (req) => (await built()).index.bug(req.prefix),
   identity: async (req) => (await built()).index.identity(req.prefix),
+  persist: async () => {
+    const b = await built();
+    if (!b.pending) return { done: true, indexBytes: b.opened.indexBytes, notices: [] };
+    const step = b.pending.step(PERSIST_STEP_MS);
+    if (!step.done) return { done: false, indexBytes: 0, notices: [] };
+    // From here on the index answers, and the compiled bugs held in memory can go.
+    b.pending = undefined;
+    if (step.view) b.index = step.view;
+    b.opened = { ...b.opened, indexBytes: step.indexBytes, notices: [...b.opened.notices, ...step.notices] };
+    return { done: true, indexBytes: step.indexBytes, notices: step.notices };
+  },
   resolve: async (req) => (await built()).index.resolve(req.what, req.prefix),
   fault: async (req) => {
     if (!config.allowFaults) throw new Error('fault injection is disabled');

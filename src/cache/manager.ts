@@ -88,6 +88,8 @@ class Entry {
   failure: string | undefined;
   destroyed = false;
   ready!: Promise<CacheStats>;
+  /** a first build's index being written after the build answered */
+  writing: Promise<void> | undefined;
 
   constructor(
     readonly name: string,
@@ -337,6 +339,14 @@ export class GitBugCacheManager {
     return [...this.entries.keys()];
   }
 
+  /** Resolves once a warm repository's index is on disk (a first build writes it after answering). */
+  async indexWritten(repo: string): Promise<void> {
+    const entry = this.entries.get(repo);
+    if (!entry) return;
+    await entry.ready.catch(() => undefined);
+    await entry.writing;
+  }
+
   /** Worker threads alive right now, draining ones included. */
   workerThreads(): number {
     let n = 0;
@@ -373,6 +383,7 @@ export class GitBugCacheManager {
             { repo, bugs: stats.bugs, damaged: stats.damaged, kind: stats.kind, refreshed: stats.refreshed, ms: Math.round(stats.buildMs) },
             'cache built',
           );
+          if (stats.writing) entry.writing = this.writeIndex(entry);
           return stats;
         },
         (err: unknown) => {
@@ -395,6 +406,28 @@ export class GitBugCacheManager {
     });
     entry.ready.finally(() => clearTimeout(timeout)).catch(() => {});
     return entry;
+  }
+
+  /**
+   * A first build answered from memory; its index is written now, one short
+   * step per task, so requests queued meanwhile run between steps. A worker
+   * retired before the end leaves no catalog, and the next open starts over.
+   */
+  private async writeIndex(entry: Entry): Promise<void> {
+    const started = performance.now();
+    try {
+      for (;;) {
+        if (entry.ending) return;
+        const step = unwrap<'persist'>(await entry.pool.run({ kind: 'persist' }));
+        if (!step.done) continue;
+        for (const notice of step.notices) this.log.warn({ repo: entry.name }, notice);
+        if (step.notices.length === 0)
+          this.log.info({ repo: entry.name, bytes: step.indexBytes, ms: Math.round(performance.now() - started) }, 'bug index written');
+        return;
+      }
+    } catch (err) {
+      if (!entry.ending) this.log.warn({ repo: entry.name, err: (err as Error).message }, 'bug index not written');
+    }
   }
 
   /**

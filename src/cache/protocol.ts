@@ -51,6 +51,23 @@ export interface OpenRequest {
 }
 
 /**
+ * Writes part of a first build's index (the build answered from memory
+ * first); the manager sends it again until `done`, so other requests queue
+ * behind one short step at most.
+ */
+export interface PersistRequest {
+  kind: 'persist';
+}
+
+export interface PersistReply {
+  done: boolean;
+  /** the index file's size once done */
+  indexBytes: number;
+  /** problems writing it (then the worker goes on from memory), for the manager to log once */
+  notices: string[];
+}
+
+/**
  * Test hook (only with WorkerConfig.allowFaults): makes a worker crash, run out
  * of memory, or answer slowly so that a call is surely in flight.
  */
@@ -60,7 +77,8 @@ export interface FaultRequest {
   ms?: number;
 }
 
-export type WorkerRequest = ListRequest | BugRequest | IdentityRequest | ResolveRequest | StatsRequest | OpenRequest | FaultRequest;
+export type WorkerRequest =
+  ListRequest | BugRequest | IdentityRequest | ResolveRequest | StatsRequest | OpenRequest | PersistRequest | FaultRequest;
 export type RequestKind = WorkerRequest['kind'];
 export type RequestOf<K extends RequestKind> = Extract<WorkerRequest, { kind: K }>;
 
@@ -89,6 +107,8 @@ export interface CacheStats {
   refreshed: number;
   /** the index file's size after the build (0 without one) */
   indexBytes: number;
+  /** a first build's index is still to be written (PersistRequest) */
+  writing: boolean;
   /** problems with the index file (discarded, not writable), for the manager to log once */
   notices: string[];
 }
@@ -100,6 +120,7 @@ export interface Replies {
   resolve: string;
   stats: CacheStats;
   open: CacheStats;
+  persist: PersistReply;
   fault: CacheStats;
 }
 

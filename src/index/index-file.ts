@@ -14,23 +14,19 @@ export type IndexDb = Database.Database;
 /** Marks a file as ours; a file without it is foreign. */
 const FORMAT = 'bugserve-bug-index';
 /** Bumped whenever the tables or what a row holds change: an older file is rebuilt. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE identities (id TEXT PRIMARY KEY, head TEXT NOT NULL, identity TEXT NOT NULL) WITHOUT ROWID;
--- One row per refs/bugs/ ref. row: what lists need (BugRow JSON); bug: the
--- compiled bug (JSON); damaged: why it could not be compiled (JSON), row and
--- bug then NULL. uses: ids of the identities the compilation looked up.
-CREATE TABLE bugs (
-  n INTEGER PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
-  head TEXT NOT NULL,
-  uses TEXT NOT NULL,
-  row TEXT,
-  bug TEXT,
-  damaged TEXT
-);
+-- The catalog (catalog.ts): every bug's head, identities used and list row
+-- or damage, one value per shard of bug ids; written in the same transaction
+-- as the pages it describes. A page or text row the catalog does not name is
+-- left over from an interrupted first write and is overwritten when its bug
+-- is written.
+CREATE TABLE catalog (shard INTEGER PRIMARY KEY, value TEXT NOT NULL);
+-- One row per compiled bug: its API JSON, sent as it stands.
+CREATE TABLE bugs (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, page TEXT NOT NULL);
 -- text: lowercased title and comments (bugText), rowid = bugs.n; body: the
 -- same unchanged, as a JSON array [title, ...comments], for list snippets.
 -- Trigrams with positions answer "contains" for a term of 3+ characters (a

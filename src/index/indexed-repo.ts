@@ -1,15 +1,16 @@
 // A worker's view of a repository backed by its persisted index: in memory
 // only what lists and queries need (one BugRow per bug, the identities, the
-// damaged list); a bug page is read from the index when asked, with a small
-// LRU of parsed bugs; free text goes through the index's trigram table.
+// damaged list); a bug page is read from the index when asked, as the JSON
+// text it was stored as; free text goes through the index's trigram table.
 
 import { DamagedDataError, UnsupportedFormatError } from '../errors.js';
-import { closedAtOf, listExcerpt, publicBug, withSnippet, type RepoView } from '../cache/repo-index.js';
+import { closedAtOf, listExcerpt, withSnippet, type RepoView } from '../cache/repo-index.js';
 import type { ListReply, ListRequest } from '../cache/protocol.js';
 import { resolvePrefix } from '../gitbug/id.js';
 import { buildSearchIndex, mentionedPeople, runQueryWithCounts, type SearchableBug, type SearchIndex } from '../gitbug/query-match.js';
 import { DEFAULT_QUERY, parseQuery } from '../gitbug/query.js';
 import type { Bug, CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
+import type { CatalogEntry } from './catalog.js';
 import type { IndexDb } from './index-file.js';
 
 /** What the index keeps per bug for lists: the excerpt's fields plus what queries look at. */
@@ -39,41 +40,43 @@ export function toRow(b: CompiledBug): BugRow {
   };
 }
 
-/** Parsed bugs kept for repeated pages; a 651-comment bug is a few hundred KB. */
-const BUG_CACHE = 32;
-
 export class IndexedRepo implements RepoView {
   private readonly search: SearchIndex<BugRow>;
-  /** bugs.n -> position in `rows` */
+  /** bugs.n -> position in the search index */
   private readonly position = new Map<number, number>();
+  readonly damaged: readonly DamagedBug[];
   private readonly damagedById: Map<string, DamagedBug>;
   private readonly bugIds: string[];
   private readonly identityIds: string[];
-  private readonly parsed = new Map<string, CompiledBug>();
-  private readonly readBug: (id: string) => string | undefined;
+  private readonly readPage: (n: number) => string | undefined;
   private readonly readBody: (n: number) => string | undefined;
   /** bug id -> bugs.n */
   private readonly nOf = new Map<string, number>();
 
   constructor(
     private readonly db: IndexDb,
-    rows: readonly { n: number; row: BugRow }[],
-    readonly damaged: readonly DamagedBug[],
+    /** the live bugs, sorted by id (the catalog) */
+    entries: readonly CatalogEntry[],
     private readonly identities: ReadonlyMap<string, Identity>,
   ) {
-    rows.forEach((r, i) => {
-      this.position.set(r.n, i);
-      this.nOf.set(r.row.id, r.n);
-    });
-    this.search = buildSearchIndex(
-      rows.map((r) => r.row),
-      identities,
-    );
+    const rows: BugRow[] = [];
+    const damaged: DamagedBug[] = [];
+    for (const e of entries) {
+      if (e.row) {
+        this.position.set(e.n, rows.length);
+        this.nOf.set(e.id, e.n);
+        rows.push(e.row);
+      } else if (e.damaged) {
+        damaged.push(e.damaged);
+      }
+    }
+    this.search = buildSearchIndex(rows, identities);
+    this.damaged = damaged;
     this.damagedById = new Map(damaged.map((d) => [d.id, d]));
-    this.bugIds = [...rows.map((r) => r.row.id), ...this.damagedById.keys()].sort();
+    this.bugIds = entries.map((e) => e.id);
     this.identityIds = [...identities.keys()].sort();
-    const read = db.prepare('SELECT bug FROM bugs WHERE id = ?').pluck();
-    this.readBug = (id) => read.get(id) as string | undefined;
+    const page = db.prepare('SELECT page FROM bugs WHERE n = ?').pluck();
+    this.readPage = (n) => page.get(n) as string | undefined;
     const body = db.prepare('SELECT body FROM bug_text WHERE rowid = ?').pluck();
     this.readBody = (n) => body.get(n) as string | undefined;
   }
@@ -105,6 +108,10 @@ export class IndexedRepo implements RepoView {
   }
 
   bug(prefix: string): Bug {
+    return JSON.parse(this.bugJson(prefix)) as Bug;
+  }
+
+  bugJson(prefix: string): string {
     const id = resolvePrefix(this.bugIds, prefix, 'bug');
     const damaged = this.damagedById.get(id);
     if (damaged) {
@@ -112,11 +119,9 @@ export class IndexedRepo implements RepoView {
         ? new UnsupportedFormatError(id, damaged.version ?? 'unknown')
         : new DamagedDataError(id, damaged.reason);
     }
-    return publicBug(this.compiled(id));
-  }
-
-  bugJson(prefix: string): string {
-    return JSON.stringify(this.bug(prefix));
+    const page = this.readPage(this.nOf.get(id)!);
+    if (page === undefined) throw new DamagedDataError(id, 'the bug left the index while this worker was answering; try again');
+    return page;
   }
 
   identity(prefix: string): Identity {
@@ -132,20 +137,6 @@ export class IndexedRepo implements RepoView {
     const json = this.readBody(this.nOf.get(id)!);
     const [title, ...messages] = json === undefined ? [''] : (JSON.parse(json) as string[]);
     return { title, comments: messages.map((message) => ({ message }) as Bug['comments'][number]) };
-  }
-
-  private compiled(id: string): CompiledBug {
-    let bug = this.parsed.get(id);
-    if (bug) {
-      this.parsed.delete(id);
-    } else {
-      const json = this.readBug(id);
-      if (json === undefined) throw new DamagedDataError(id, 'the bug left the index while this worker was answering; try again');
-      bug = JSON.parse(json) as CompiledBug;
-      if (this.parsed.size >= BUG_CACHE) this.parsed.delete(this.parsed.keys().next().value!);
-    }
-    this.parsed.set(id, bug);
-    return bug;
   }
 
   /**

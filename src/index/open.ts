@@ -9,13 +9,19 @@
 // not a sound index of ours is discarded and rebuilt; a folder that takes no
 // writes makes the worker serve from memory. Either is reported once, in
 // `notices`, for the caller to log.
+//
+// A first build (nothing on disk yet) answers from memory at once and writes
+// its index afterwards, a few milliseconds at a time (`pending`): writing
+// 10k bugs' pages and text costs more than compiling them, and nobody should
+// wait for it.
 
-import { RepoIndex, type RepoView } from '../cache/repo-index.js';
+import { RepoIndex, publicBug, type RepoView } from '../cache/repo-index.js';
 import type { GitStore } from '../git/store.js';
 import { loadRepository, type LoadedRepository, type LoadOptions } from '../gitbug/load.js';
 import { BUGS_PREFIX, IDENTITIES_PREFIX } from '../gitbug/refs.js';
 import { bugText } from '../gitbug/query-match.js';
-import type { CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
+import type { CompiledBug, Identity } from '../gitbug/types.js';
+import { decodeCatalog, encodeCatalog, SHARDS, shardOf, type CatalogEntry } from './catalog.js';
 import {
   discardIndexFile,
   indexBytes,
@@ -23,9 +29,10 @@ import {
   isWriteFailure,
   openIndexFile,
   openIndexFileReadOnly,
+  UnusableIndex,
   type IndexDb,
 } from './index-file.js';
-import { IndexedRepo, toRow, type BugRow } from './indexed-repo.js';
+import { IndexedRepo, toRow } from './indexed-repo.js';
 
 export type BuildKind = 'full' | 'incremental';
 
@@ -41,16 +48,24 @@ export interface OpenedRepository {
   indexBytes: number;
   /** set when answering from the persisted index */
   db?: IndexDb;
+  /** a first build's index, still to be written: call step() until done */
+  pending?: PendingWrite;
 }
 
-/** A bug as the index holds it, read once per open; JSON is parsed only where needed. */
-interface Old {
-  n: number;
+/** Where a pending write stands after a step. */
+export type WriteStep =
+  | { done: false }
+  /** view: answer from the index from now on (absent when the write failed: keep the memory view) */
+  | { done: true; view?: RepoView; indexBytes: number; notices: string[] };
+
+export interface PendingWrite {
+  /** Writes for about `budgetMs`, in whole transactions. */
+  step(budgetMs: number): WriteStep;
+}
+
+interface OldIdentity {
   head: string;
-  /** JSON array of identity ids; parsed only when some identity changed */
-  uses: string;
-  row: string | null;
-  damaged: string | null;
+  identity: string;
 }
 
 /** Compiles everything into memory: no index, or one that cannot be written. */
@@ -58,6 +73,8 @@ async function inMemory(store: GitStore, notices: string[]): Promise<OpenedRepos
   const repo = await loadRepository(store);
   return { view: new RepoIndex(repo), kind: 'full', refreshed: repo.bugs.length + repo.damaged.length, notices, indexBytes: 0 };
 }
+
+const notWritable = (file: string, err: unknown) => `cannot write the bug index ${file} (${(err as Error).message}); serving from memory`;
 
 /** Opens the repository read through `store`, using (and updating) the index at `file` when given. */
 export async function openRepository(store: GitStore, file: string | undefined): Promise<OpenedRepository> {
@@ -67,8 +84,8 @@ export async function openRepository(store: GitStore, file: string | undefined):
     let db: IndexDb | undefined;
     try {
       db = openIndexFile(file);
-      const opened = await refresh(db, store);
-      return { ...opened, notices, indexBytes: indexBytes(file), db };
+      const opened = await refresh(db, store, file);
+      return { ...opened, notices, db };
     } catch (err) {
       db?.close();
       if (isCorruption(err) && attempt === 0) {
@@ -77,7 +94,7 @@ export async function openRepository(store: GitStore, file: string | undefined):
         continue;
       }
       if (isWriteFailure(err)) {
-        notices.push(`cannot write the bug index ${file} (${(err as Error).message}); serving from memory`);
+        notices.push(notWritable(file, err));
         return inMemory(store, notices);
       }
       throw err;
@@ -85,85 +102,64 @@ export async function openRepository(store: GitStore, file: string | undefined):
   }
 }
 
-async function refresh(db: IndexDb, store: GitStore): Promise<Omit<OpenedRepository, 'notices' | 'indexBytes'>> {
-  const [bugRefs, identityRefs] = await Promise.all([store.listRefs(BUGS_PREFIX), store.listRefs(IDENTITIES_PREFIX)]);
-
-  const oldBugs = new Map<string, Old>();
-  // raw(): arrays, not an object per row (10k rows on every reopen).
-  for (const [n, id, head, uses, row, damaged] of db
-    .prepare('SELECT n, id, head, uses, row, damaged FROM bugs')
-    .raw()
-    .iterate() as IterableIterator<[number, string, string, string, string | null, string | null]>) {
-    oldBugs.set(id, { n, head, uses, row, damaged });
+/** Runs a pending write to its end (the CLI and tests; a worker steps it between requests). */
+export function finishWrite(opened: OpenedRepository): OpenedRepository {
+  if (!opened.pending) return opened;
+  for (;;) {
+    const step = opened.pending.step(Infinity);
+    if (!step.done) continue;
+    const { pending: _, ...rest } = opened;
+    return { ...rest, view: step.view ?? rest.view, indexBytes: step.indexBytes, notices: [...rest.notices, ...step.notices] };
   }
-  const oldIdentities = new Map<string, { head: string; identity: string }>();
-  for (const r of db.prepare('SELECT id, head, identity FROM identities').iterate() as IterableIterator<{
-    id: string;
-    head: string;
-    identity: string;
-  }>) {
-    oldIdentities.set(r.id, { head: r.head, identity: r.identity });
-  }
-  const loaded = await loadRepository(store, diffPlan(bugRefs, identityRefs, oldBugs, oldIdentities));
-
-  const kind: BuildKind = oldBugs.size === 0 && oldIdentities.size === 0 ? 'full' : 'incremental';
-  const liveIds = [...bugRefs.keys()].map((ref) => ref.slice(BUGS_PREFIX.length)).sort();
-  const written = write(db, loaded, oldBugs, oldIdentities, new Set(liveIds));
-
-  // The worker's memory: every live bug's list row (fresh ones as compiled,
-  // the others as the index held them), the damaged list, the identities.
-  const rows: { n: number; row: BugRow }[] = [];
-  const damaged: DamagedBug[] = [];
-  const shared = rowSharer();
-  for (const id of liveIds) {
-    const fresh = written.get(id);
-    if (fresh) {
-      if (fresh.row) rows.push({ n: fresh.n, row: fresh.row });
-      else if (fresh.damaged) damaged.push(fresh.damaged);
-      continue;
-    }
-    const old = oldBugs.get(id)!;
-    if (old.row !== null) rows.push({ n: old.n, row: shared(JSON.parse(old.row) as BugRow) });
-    else if (old.damaged !== null) damaged.push(JSON.parse(old.damaged) as DamagedBug);
-  }
-  return { view: new IndexedRepo(db, rows, damaged, loaded.identities), kind, refreshed: loaded.bugs.length + loaded.damaged.length };
 }
 
-/**
- * One copy of each id, person and label for all rows of one open: parsed
- * separately, every row would hold its own copies of the same 64-character
- * ids (most of a warm worker's memory).
- */
-function rowSharer(): (row: BugRow) => BugRow {
-  const people = new Map<string, { id: string; name: string }>();
-  const strings = new Map<string, string>();
-  const str = (s: string): string => {
-    let found = strings.get(s);
-    if (found === undefined) strings.set(s, (found = s));
-    return found;
-  };
-  const person = (p: { id: string; name: string }) => {
-    const key = `${p.id}\n${p.name}`;
-    let found = people.get(key);
-    if (!found) people.set(key, (found = { id: str(p.id), name: p.name }));
-    return found;
-  };
-  return (row) => {
-    row.author = person(row.author);
-    row.mentioned = row.mentioned.map(person);
-    row.participants = row.participants.map(str);
-    row.actors = row.actors.map(str);
-    row.labels = row.labels.map(str);
-    return row;
-  };
+/** What the index holds: its catalog by bug id, and its identities. Throws UnusableIndex on a catalog it cannot read. */
+function readIndex(db: IndexDb): { catalog: Map<string, CatalogEntry>; identities: Map<string, OldIdentity> } {
+  const entries: CatalogEntry[] = [];
+  for (const text of db.prepare('SELECT value FROM catalog').pluck().iterate() as IterableIterator<string>) {
+    try {
+      for (const e of decodeCatalog(text)) entries.push(e);
+    } catch (err) {
+      throw new UnusableIndex(`unreadable catalog: ${(err as Error).message}`);
+    }
+  }
+  const identities = new Map<string, OldIdentity>();
+  for (const [id, head, identity] of db.prepare('SELECT id, head, identity FROM identities').raw().iterate() as IterableIterator<
+    [string, string, string]
+  >) {
+    identities.set(id, { head, identity });
+  }
+  entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { catalog: new Map(entries.map((e) => [e.id, e])), identities };
+}
+
+async function refresh(db: IndexDb, store: GitStore, file: string): Promise<Omit<OpenedRepository, 'notices'>> {
+  // git lists the refs (a process of its own) while this thread reads the index.
+  const listing = Promise.all([store.listRefs(BUGS_PREFIX), store.listRefs(IDENTITIES_PREFIX)]);
+  let old: ReturnType<typeof readIndex>;
+  try {
+    old = readIndex(db);
+  } catch (err) {
+    await listing.catch(() => undefined);
+    throw err;
+  }
+  const [bugRefs, identityRefs] = await listing;
+  const loaded = await loadRepository(store, diffPlan(bugRefs, identityRefs, old.catalog, old.identities));
+  const refreshed = loaded.bugs.length + loaded.damaged.length;
+
+  if (old.catalog.size === 0 && old.identities.size === 0) {
+    return { view: new RepoIndex(loaded), kind: 'full', refreshed, indexBytes: indexBytes(file), pending: firstWrite(db, file, loaded) };
+  }
+  const entries = writeChanges(db, loaded, old.catalog, old.identities);
+  return { view: new IndexedRepo(db, entries, loaded.identities), kind: 'incremental', refreshed, indexBytes: indexBytes(file) };
 }
 
 /** What to compile again, given what the index holds: see the top of this file. */
 function diffPlan(
   bugRefs: Map<string, string>,
   identityRefs: Map<string, string>,
-  oldBugs: Map<string, Pick<Old, 'head' | 'uses' | 'damaged'>>,
-  oldIdentities: Map<string, { head: string; identity: string }>,
+  catalog: ReadonlyMap<string, CatalogEntry>,
+  oldIdentities: ReadonlyMap<string, OldIdentity>,
 ): LoadOptions {
   const identityHeads = new Map([...identityRefs].map(([ref, head]) => [ref.slice(IDENTITIES_PREFIX.length), head]));
   const changedIdentities = new Set<string>();
@@ -175,9 +171,149 @@ function diffPlan(
       return old && old.head === head ? (JSON.parse(old.identity) as Identity) : undefined;
     },
     wantBug: (id, head) => {
-      const old = oldBugs.get(id);
+      const old = catalog.get(id);
       if (!old || old.head !== head || old.damaged !== null) return true;
-      return changedIdentities.size > 0 && (JSON.parse(old.uses) as string[]).some((u) => changedIdentities.has(u));
+      return changedIdentities.size > 0 && old.uses.some((u) => changedIdentities.has(u));
+    },
+  };
+}
+
+/** The statements that write bugs and identities. */
+function writer(db: IndexDb, loaded: LoadedRepository) {
+  const upsertPage = db
+    .prepare('INSERT INTO bugs (id, page) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET page = excluded.page RETURNING n')
+    .pluck();
+  const deletePage = db.prepare('DELETE FROM bugs WHERE n = ?');
+  const insertText = db.prepare('INSERT INTO bug_text (rowid, text, body) VALUES (?, ?, ?)');
+  const deleteText = db.prepare('DELETE FROM bug_text WHERE rowid = ?');
+  const putIdentity = db.prepare('INSERT OR REPLACE INTO identities (id, head, identity) VALUES (?, ?, ?)');
+  const deleteIdentity = db.prepare('DELETE FROM identities WHERE id = ?');
+  const putShard = db.prepare('INSERT OR REPLACE INTO catalog (shard, value) VALUES (?, ?)');
+  const headOf = new Map([...loaded.bugRefs].map(([ref, head]) => [ref.slice(BUGS_PREFIX.length), head]));
+  const identityHeadOf = new Map([...loaded.identityRefs].map(([ref, head]) => [ref.slice(IDENTITIES_PREFIX.length), head]));
+  return {
+    /** Writes a compiled bug's page and text (over any left by an interrupted write); its catalog entry. */
+    bug(b: CompiledBug): CatalogEntry {
+      const n = upsertPage.get(b.id, JSON.stringify(publicBug(b))) as number;
+      deleteText.run(n);
+      insertText.run(n, bugText(b), JSON.stringify([b.title, ...b.comments.map((c) => c.message)]));
+      return { id: b.id, n, head: headOf.get(b.id)!, uses: loaded.uses.get(b.id) ?? [], row: toRow(b), damaged: null };
+    },
+    /** Removes what the index held for bug row n (gone, or damaged now). */
+    drop(n: number): void {
+      if (n === 0) return;
+      deletePage.run(n);
+      deleteText.run(n);
+    },
+    /** The identities as loaded: changed ones written, gone ones removed. False when none changed. */
+    identities(old: ReadonlyMap<string, { head: string }>): boolean {
+      let changed = false;
+      for (const id of old.keys()) {
+        if (loaded.identities.has(id)) continue;
+        deleteIdentity.run(id);
+        changed = true;
+      }
+      for (const [id, identity] of loaded.identities) {
+        const head = identityHeadOf.get(id)!;
+        if (old.get(id)?.head === head) continue;
+        putIdentity.run(id, head, JSON.stringify(identity));
+        changed = true;
+      }
+      return changed;
+    },
+    /** Rewrites the catalog's shards in `shards` from the live entries, sorted by id. */
+    catalog(live: readonly CatalogEntry[], shards: ReadonlySet<number>): void {
+      const byShard = new Map<number, CatalogEntry[]>([...shards].map((k) => [k, []]));
+      for (const e of live) byShard.get(shardOf(e.id))?.push(e);
+      for (const [k, entries] of byShard) putShard.run(k, encodeCatalog(entries));
+    },
+    headOf,
+  };
+}
+
+/** Brings the index to the refs' state in one transaction: a crash leaves the old state whole. Returns the live bugs' entries. */
+function writeChanges(
+  db: IndexDb,
+  loaded: LoadedRepository,
+  catalog: ReadonlyMap<string, CatalogEntry>,
+  oldIdentities: ReadonlyMap<string, OldIdentity>,
+): CatalogEntry[] {
+  const w = writer(db, loaded);
+  const liveIds = [...w.headOf.keys()].sort();
+  const live = new Set(liveIds);
+  const fresh = new Map<string, CatalogEntry>();
+  const gone = [...catalog.values()].filter((e) => !live.has(e.id));
+  const entries = () => liveIds.map((id) => fresh.get(id) ?? catalog.get(id)!);
+  // Nothing to write when nothing changed (a reopen after idle or a restart).
+  if (gone.length === 0 && loaded.bugs.length === 0 && loaded.damaged.length === 0 && !identitiesChanged(loaded, oldIdentities)) {
+    return entries();
+  }
+  db.transaction(() => {
+    for (const e of gone) w.drop(e.n);
+    for (const b of loaded.bugs) fresh.set(b.id, w.bug(b));
+    for (const d of loaded.damaged) {
+      w.drop(catalog.get(d.id)?.n ?? 0);
+      fresh.set(d.id, { id: d.id, n: 0, head: w.headOf.get(d.id)!, uses: loaded.uses.get(d.id) ?? [], row: null, damaged: d });
+    }
+    w.identities(oldIdentities);
+    w.catalog(entries(), new Set([...gone.map((e) => e.id), ...fresh.keys()].map(shardOf)));
+  })();
+  return entries();
+}
+
+/** Whether writing the identities (writer().identities) would change anything. */
+function identitiesChanged(loaded: LoadedRepository, old: ReadonlyMap<string, OldIdentity>): boolean {
+  for (const id of old.keys()) if (!loaded.identities.has(id)) return true;
+  for (const id of loaded.identities.keys()) if (old.get(id)?.head !== loaded.identityRefs.get(IDENTITIES_PREFIX + id)) return true;
+  return false;
+}
+
+/** Bugs per transaction of a first write: small enough that a step stays near its budget. */
+const WRITE_BATCH = 50;
+
+/**
+ * A first build's index, written after the build has answered: pages and
+ * text in small transactions, then identities and the catalog in one last
+ * one. Until that last one commits the catalog names nothing, so a write cut
+ * short (a terminated worker, a crash) leaves an index that the next open
+ * treats as empty, and overwrites.
+ */
+function firstWrite(db: IndexDb, file: string, loaded: LoadedRepository): PendingWrite {
+  const w = writer(db, loaded);
+  const entries = new Map<string, CatalogEntry>();
+  const batch = db.transaction((bugs: readonly CompiledBug[]) => {
+    for (const b of bugs) entries.set(b.id, w.bug(b));
+  });
+  const finish = db.transaction(() => {
+    // Pages left by an earlier interrupted write for bugs that are gone since.
+    const drop = db.prepare('SELECT n, id FROM bugs').raw().all() as [number, string][];
+    for (const [n, id] of drop) if (!entries.has(id)) w.drop(n);
+    for (const d of loaded.damaged) {
+      entries.set(d.id, { id: d.id, n: 0, head: w.headOf.get(d.id)!, uses: loaded.uses.get(d.id) ?? [], row: null, damaged: d });
+    }
+    w.identities(new Map());
+    const live = [...entries.keys()].sort().map((id) => entries.get(id)!);
+    w.catalog(live, new Set(Array.from({ length: SHARDS }, (_, k) => k)));
+    return live;
+  });
+  let next = 0;
+  return {
+    step(budgetMs) {
+      const until = performance.now() + budgetMs;
+      try {
+        while (next < loaded.bugs.length) {
+          batch(loaded.bugs.slice(next, next + WRITE_BATCH));
+          next += WRITE_BATCH;
+          if (performance.now() >= until) return { done: false };
+        }
+        const view = new IndexedRepo(db, finish(), loaded.identities);
+        return { done: true, view, indexBytes: indexBytes(file), notices: [] };
+      } catch (err) {
+        db.close();
+        if (isCorruption(err)) discardIndexFile(file);
+        next = loaded.bugs.length;
+        return { done: true, indexBytes: 0, notices: [notWritable(file, err)] };
+      }
     },
   };
 }
@@ -191,85 +327,25 @@ function diffPlan(
 export async function readRepository(store: GitStore, file: string): Promise<LoadedRepository> {
   const db = openIndexFileReadOnly(file);
   try {
-    const [bugRefs, identityRefs] = await Promise.all([store.listRefs(BUGS_PREFIX), store.listRefs(IDENTITIES_PREFIX)]);
-    const snapshot = db.transaction(() => ({
-      bugs: db.prepare('SELECT id, head, uses, bug, damaged FROM bugs').all() as {
-        id: string;
-        head: string;
-        uses: string;
-        bug: string | null;
-        damaged: string | null;
-      }[],
-      identities: db.prepare('SELECT id, head, identity FROM identities').all() as { id: string; head: string; identity: string }[],
-    }))();
-    const oldBugs = new Map(snapshot.bugs.map((r) => [r.id, r]));
-    const oldIdentities = new Map(snapshot.identities.map((r) => [r.id, r]));
-    const plan = diffPlan(bugRefs, identityRefs, oldBugs, oldIdentities);
-    const fresh = await loadRepository(store, plan);
+    const listing = Promise.all([store.listRefs(BUGS_PREFIX), store.listRefs(IDENTITIES_PREFIX)]);
+    listing.catch(() => undefined);
+    const snapshot = db.transaction(() => {
+      const old = readIndex(db);
+      const pages = new Map(db.prepare('SELECT id, page FROM bugs').raw().all() as [string, string][]);
+      return { ...old, pages };
+    })();
+    const [bugRefs, identityRefs] = await listing;
+    const fresh = await loadRepository(store, diffPlan(bugRefs, identityRefs, snapshot.catalog, snapshot.identities));
     const compiled = new Set([...fresh.bugs.map((b) => b.id), ...fresh.damaged.map((d) => d.id)]);
     const live = new Map([...bugRefs].map(([ref, head]) => [ref.slice(BUGS_PREFIX.length), head]));
-    for (const r of snapshot.bugs) {
-      if (compiled.has(r.id) || live.get(r.id) !== r.head || r.bug === null) continue;
-      fresh.bugs.push(JSON.parse(r.bug) as CompiledBug);
+    for (const e of snapshot.catalog.values()) {
+      const page = snapshot.pages.get(e.id);
+      if (compiled.has(e.id) || live.get(e.id) !== e.head || !e.row || page === undefined) continue;
+      fresh.bugs.push({ ...(JSON.parse(page) as CompiledBug), createClock: e.row.createClock, editClock: e.row.editClock });
     }
     fresh.bugs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return fresh;
   } finally {
     db.close();
   }
-}
-
-/** Brings the index to the refs' state in one transaction: a crash leaves the old state whole. */
-function write(
-  db: IndexDb,
-  loaded: LoadedRepository,
-  oldBugs: Map<string, Old>,
-  oldIdentities: Map<string, { head: string }>,
-  liveIds: Set<string>,
-): Map<string, { n: number; row: BugRow | null; damaged: DamagedBug | null }> {
-  const insertBug = db.prepare('INSERT INTO bugs (id, head, uses, row, bug, damaged) VALUES (?, ?, ?, ?, ?, ?)');
-  const updateBug = db.prepare('UPDATE bugs SET head = ?, uses = ?, row = ?, bug = ?, damaged = ? WHERE n = ?');
-  const deleteBug = db.prepare('DELETE FROM bugs WHERE n = ?');
-  const insertText = db.prepare('INSERT INTO bug_text (rowid, text, body) VALUES (?, ?, ?)');
-  const deleteText = db.prepare('DELETE FROM bug_text WHERE rowid = ?');
-  const putIdentity = db.prepare('INSERT OR REPLACE INTO identities (id, head, identity) VALUES (?, ?, ?)');
-  const deleteIdentity = db.prepare('DELETE FROM identities WHERE id = ?');
-
-  const headOf = new Map([...loaded.bugRefs].map(([ref, head]) => [ref.slice(BUGS_PREFIX.length), head]));
-  const put = (id: string, row: BugRow | null, bug: CompiledBug | null, damaged: DamagedBug | null): number => {
-    const old = oldBugs.get(id);
-    const uses = JSON.stringify(loaded.uses.get(id) ?? []);
-    const values = [row && JSON.stringify(row), bug && JSON.stringify(bug), damaged && JSON.stringify(damaged)] as const;
-    let n: number;
-    if (old) {
-      updateBug.run(headOf.get(id), uses, ...values, old.n);
-      deleteText.run(old.n);
-      n = old.n;
-    } else {
-      n = Number(insertBug.run(id, headOf.get(id), uses, ...values).lastInsertRowid);
-    }
-    if (bug) insertText.run(n, bugText(bug), JSON.stringify([bug.title, ...bug.comments.map((c) => c.message)]));
-    return n;
-  };
-
-  const written = new Map<string, { n: number; row: BugRow | null; damaged: DamagedBug | null }>();
-  db.transaction(() => {
-    for (const [id, old] of oldBugs) {
-      if (liveIds.has(id)) continue;
-      deleteBug.run(old.n);
-      deleteText.run(old.n);
-    }
-    for (const b of loaded.bugs) {
-      const row = toRow(b);
-      written.set(b.id, { n: put(b.id, row, b, null), row, damaged: null });
-    }
-    for (const d of loaded.damaged) written.set(d.id, { n: put(d.id, null, null, d), row: null, damaged: d });
-    for (const id of oldIdentities.keys()) if (!loaded.identities.has(id)) deleteIdentity.run(id);
-    const identityHead = new Map([...loaded.identityRefs].map(([ref, head]) => [ref.slice(IDENTITIES_PREFIX.length), head]));
-    for (const [id, identity] of loaded.identities) {
-      const head = identityHead.get(id);
-      if (oldIdentities.get(id)?.head !== head) putIdentity.run(id, head, JSON.stringify(identity));
-    }
-  })();
-  return written;
 }

@@ -19,7 +19,7 @@ import { generate } from '../../src/gen/generate.js';
 import { openGitStore } from '../../src/git/open.js';
 import { loadRepository } from '../../src/gitbug/load.js';
 import { indexFileFor } from '../../src/index/index-file.js';
-import { openRepository, type OpenedRepository } from '../../src/index/open.js';
+import { finishWrite, openRepository, type OpenedRepository } from '../../src/index/open.js';
 import { git, ops, tempDir, updateRef, writeBug, writePack } from '../helpers/git-bug-writer.js';
 
 const tmp = tempDir('bugserve-index-faults-');
@@ -42,7 +42,7 @@ afterAll(() => {
 async function open(path: string, file: string): Promise<OpenedRepository> {
   const store = openGitStore(path);
   try {
-    const o = await openRepository(store, file);
+    const o = finishWrite(await openRepository(store, file));
     dbs.push(o);
     return o;
   } finally {
@@ -92,6 +92,14 @@ describe('a bad index file is discarded and rebuilt, and said so once with its p
       (file) => {
         const db = new Database(file);
         db.exec("DROP TABLE IF EXISTS meta; CREATE TABLE meta (key TEXT, value TEXT); INSERT INTO meta VALUES ('format', 'someone else')");
+        db.close();
+      },
+    ],
+    [
+      'a catalog that does not decode',
+      (file) => {
+        const db = new Database(file);
+        db.exec('UPDATE catalog SET value = \'{"v": 1, "bugs": [[\' WHERE k = 0');
         db.close();
       },
     ],
@@ -160,9 +168,9 @@ describe('kill -9 while the index is being written', () => {
     const moduleUrl = (p: string) => pathToFileURL(resolve('dist', p)).href;
     const script = `
       const { openGitStore } = await import(${JSON.stringify(moduleUrl('src/git/open.js'))});
-      const { openRepository } = await import(${JSON.stringify(moduleUrl('src/index/open.js'))});
+      const { finishWrite, openRepository } = await import(${JSON.stringify(moduleUrl('src/index/open.js'))});
       const store = openGitStore(process.argv[1]);
-      await openRepository(store, process.argv[2]);
+      finishWrite(await openRepository(store, process.argv[2]));
       await store.close();
       process.stdout.write('done');`;
     const run = (killAfterMs: number) =>

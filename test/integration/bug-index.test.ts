@@ -14,7 +14,7 @@ import { RepoIndex, type RepoView } from '../../src/cache/repo-index.js';
 import { generate } from '../../src/gen/generate.js';
 import { openGitStore } from '../../src/git/open.js';
 import { loadRepository } from '../../src/gitbug/load.js';
-import { openRepository, type OpenedRepository } from '../../src/index/open.js';
+import { finishWrite, openRepository, type OpenedRepository } from '../../src/index/open.js';
 import {
   git,
   nonce,
@@ -66,7 +66,7 @@ async function truth(repo: string): Promise<RepoIndex> {
 async function open(repo: string, file: string): Promise<OpenedRepository> {
   const store = openGitStore(repo);
   try {
-    return await openRepository(store, file);
+    return finishWrite(await openRepository(store, file));
   } finally {
     await store.close();
   }
