@@ -8,8 +8,36 @@
 // The catalog is cut into SHARDS values by bug id, so a push that changes
 // one bug rewrites one sixteenth of it.
 
-import type { DamagedBug, Person, Status } from '../gitbug/types.js';
-import type { BugRow } from './indexed-repo.js';
+import { closedAtOf } from '../cache/repo-index.js';
+import { mentionedPeople, type SearchableBug } from '../gitbug/query-match.js';
+import type { CompiledBug, DamagedBug, Person, Status } from '../gitbug/types.js';
+
+/** What the index keeps per bug for lists: the excerpt's fields plus what queries look at. */
+export interface BugRow extends SearchableBug {
+  labels: string[];
+  comments: number;
+  closedAt?: string;
+}
+
+export function toRow(b: CompiledBug): BugRow {
+  const closedAt = closedAtOf(b);
+  return {
+    id: b.id,
+    title: b.title,
+    status: b.status,
+    labels: b.labels,
+    author: b.author,
+    createdAt: b.createdAt,
+    editedAt: b.editedAt,
+    createClock: b.createClock,
+    editClock: b.editClock,
+    participants: b.participants,
+    actors: b.actors,
+    mentioned: mentionedPeople(b),
+    comments: b.comments.length,
+    ...(closedAt ? { closedAt } : {}),
+  };
+}
 
 export interface CatalogEntry {
   id: string;

@@ -4,41 +4,14 @@
 // text it was stored as; free text goes through the index's trigram table.
 
 import { DamagedDataError, UnsupportedFormatError } from '../errors.js';
-import { closedAtOf, listExcerpt, withSnippet, type RepoView } from '../cache/repo-index.js';
+import { listExcerpt, withSnippet, type RepoView } from '../cache/repo-index.js';
 import type { ListReply, ListRequest } from '../cache/protocol.js';
 import { resolvePrefix } from '../gitbug/id.js';
-import { buildSearchIndex, mentionedPeople, runQueryWithCounts, type SearchableBug, type SearchIndex } from '../gitbug/query-match.js';
+import { buildSearchIndex, runQueryWithCounts, type SearchIndex } from '../gitbug/query-match.js';
 import { DEFAULT_QUERY, parseQuery } from '../gitbug/query.js';
-import type { Bug, CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
-import type { CatalogEntry } from './catalog.js';
+import type { Bug, DamagedBug, Identity } from '../gitbug/types.js';
+import type { BugRow, CatalogEntry } from './catalog.js';
 import type { IndexDb } from './index-file.js';
-
-/** What the index keeps per bug for lists: the excerpt's fields plus what queries look at. */
-export interface BugRow extends SearchableBug {
-  labels: string[];
-  comments: number;
-  closedAt?: string;
-}
-
-export function toRow(b: CompiledBug): BugRow {
-  const closedAt = closedAtOf(b);
-  return {
-    id: b.id,
-    title: b.title,
-    status: b.status,
-    labels: b.labels,
-    author: b.author,
-    createdAt: b.createdAt,
-    editedAt: b.editedAt,
-    createClock: b.createClock,
-    editClock: b.editClock,
-    participants: b.participants,
-    actors: b.actors,
-    mentioned: mentionedPeople(b),
-    comments: b.comments.length,
-    ...(closedAt ? { closedAt } : {}),
-  };
-}
 
 export class IndexedRepo implements RepoView {
   private readonly search: SearchIndex<BugRow>;

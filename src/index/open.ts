@@ -21,7 +21,7 @@ import { loadRepository, type LoadedRepository, type LoadOptions } from '../gitb
 import { BUGS_PREFIX, IDENTITIES_PREFIX } from '../gitbug/refs.js';
 import { bugText } from '../gitbug/query-match.js';
 import type { CompiledBug, Identity } from '../gitbug/types.js';
-import { decodeCatalog, encodeCatalog, SHARDS, shardOf, type CatalogEntry } from './catalog.js';
+import { decodeCatalog, encodeCatalog, SHARDS, shardOf, toRow, type CatalogEntry } from './catalog.js';
 import {
   discardIndexFile,
   indexBytes,
@@ -32,7 +32,7 @@ import {
   UnusableIndex,
   type IndexDb,
 } from './index-file.js';
-import { IndexedRepo, toRow } from './indexed-repo.js';
+import { IndexedRepo } from './indexed-repo.js';
 
 export type BuildKind = 'full' | 'incremental';
 
