@@ -4,8 +4,9 @@
 // (foreign, older, corrupt: then it is thrown away and rebuilt from the refs,
 // which are the truth; the index is only ever a copy of what they say).
 
-import { existsSync, mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { dataDirAt } from '../data/dir.js';
 
@@ -120,21 +121,64 @@ export function openIndexFile(file: string): IndexDb {
     // rebuild whatever a lost transaction held.
     db.pragma('synchronous = NORMAL');
     const tables = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number;
-    if (tables === 0) {
-      db.transaction(() => {
-        db.exec(SCHEMA);
-        const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
-        put.run('format', FORMAT);
-        put.run('schema', String(SCHEMA_VERSION));
-      })();
-    } else {
-      checkOurs(db);
-    }
+    if (tables === 0) db.transaction(() => createSchema(db))();
+    else checkOurs(db);
     return db;
   } catch (err) {
     db.close();
     throw err;
   }
+}
+
+function createSchema(db: IndexDb): void {
+  db.exec(SCHEMA);
+  const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+  put.run('format', FORMAT);
+  put.run('schema', String(SCHEMA_VERSION));
+}
+
+const BULK = '.new-';
+
+/**
+ * A new, empty index for a first write, beside `file` under a name of its
+ * own: written without a journal (nothing reads it until it is installed),
+ * so 10k bugs' pages are written once instead of twice (WAL, then
+ * checkpoint). Left-over bulk files of writes cut short are removed.
+ */
+export function createBulkIndexFile(file: string): { db: IndexDb; path: string } {
+  mkdirSync(dirname(file), { recursive: true });
+  const prefix = basename(file) + BULK;
+  for (const name of readdirSync(dirname(file))) if (name.startsWith(prefix)) rmSync(join(dirname(file), name), { force: true });
+  const path = file + BULK + randomBytes(6).toString('hex');
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = OFF');
+    db.pragma('synchronous = OFF');
+    createSchema(db);
+    return { db, path };
+  } catch (err) {
+    db.close();
+    rmSync(path, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Puts a complete bulk file in place of `file` (its bytes on disk first, the
+ * old file's WAL removed with it) and opens it as usual. A reader that has
+ * the old file open keeps reading the old file.
+ */
+export function installBulkIndexFile(db: IndexDb, path: string, file: string): IndexDb {
+  db.close();
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  for (const f of [`${file}-wal`, `${file}-shm`, `${file}-journal`]) rmSync(f, { force: true });
+  renameSync(path, file);
+  return openIndexFile(file);
 }
 
 /** Opens an existing index for reading only (`bugserve bugs` beside a running server). */

@@ -11,7 +11,10 @@ import { buildSearchIndex, runQueryWithCounts, type SearchIndex } from '../gitbu
 import { DEFAULT_QUERY, parseQuery } from '../gitbug/query.js';
 import type { Bug, DamagedBug, Identity } from '../gitbug/types.js';
 import type { BugRow, CatalogEntry } from './catalog.js';
+import type Database from 'better-sqlite3';
 import type { IndexDb } from './index-file.js';
+
+type Statement = Database.Statement<unknown[]>;
 
 export class IndexedRepo implements RepoView {
   private readonly search: SearchIndex<BugRow>;
@@ -25,6 +28,7 @@ export class IndexedRepo implements RepoView {
   private readonly readBody: (n: number) => string | undefined;
   /** bug id -> bugs.n */
   private readonly nOf = new Map<string, number>();
+  private readonly statements = new Map<string, Statement>();
 
   constructor(
     private readonly db: IndexDb,
@@ -112,6 +116,17 @@ export class IndexedRepo implements RepoView {
     return { title, comments: messages.map((message) => ({ message }) as Bug['comments'][number]) };
   }
 
+  /** Prepared once per shape of text query (how many short terms), a few kept. */
+  private statement(sql: string): Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      if (this.statements.size >= 16) this.statements.delete(this.statements.keys().next().value!);
+      st = this.db.prepare(sql).pluck();
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
   /**
    * Positions of the bugs whose text holds every needle. Terms of three
    * characters or more go through the trigram index (a quoted FTS5 string is
@@ -134,10 +149,7 @@ export class IndexedRepo implements RepoView {
     const sql = `SELECT rowid FROM bug_text${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`;
     const mask = new Uint8Array(this.search.bugs.length);
     let any = false;
-    for (const n of this.db
-      .prepare(sql)
-      .pluck()
-      .iterate(...params) as IterableIterator<number>) {
+    for (const n of this.statement(sql).iterate(...params) as IterableIterator<number>) {
       const at = this.position.get(n);
       if (at === undefined) continue;
       mask[at] = 1;

@@ -27,6 +27,8 @@ import {
   indexBytes,
   isCorruption,
   isWriteFailure,
+  createBulkIndexFile,
+  installBulkIndexFile,
   openIndexFile,
   openIndexFileReadOnly,
   UnusableIndex,
@@ -84,8 +86,7 @@ export async function openRepository(store: GitStore, file: string | undefined):
     let db: IndexDb | undefined;
     try {
       db = openIndexFile(file);
-      const opened = await refresh(db, store, file);
-      return { ...opened, notices, db };
+      return { ...(await refresh(db, store, file)), notices };
     } catch (err) {
       db?.close();
       if (isCorruption(err) && attempt === 0) {
@@ -113,10 +114,15 @@ export function finishWrite(opened: OpenedRepository): OpenedRepository {
   }
 }
 
-/** What the index holds: its catalog by bug id, and its identities. Throws UnusableIndex on a catalog it cannot read. */
-function readIndex(db: IndexDb): { catalog: Map<string, CatalogEntry>; identities: Map<string, OldIdentity> } {
+/**
+ * What the index holds: its catalog by bug id, and its identities; `written`
+ * once a first write has completed. Throws UnusableIndex on a catalog it cannot read.
+ */
+function readIndex(db: IndexDb): { catalog: Map<string, CatalogEntry>; identities: Map<string, OldIdentity>; written: boolean } {
   const entries: CatalogEntry[] = [];
+  let written = false;
   for (const text of db.prepare('SELECT value FROM catalog').pluck().iterate() as IterableIterator<string>) {
+    written = true;
     try {
       for (const e of decodeCatalog(text)) entries.push(e);
     } catch (err) {
@@ -130,7 +136,7 @@ function readIndex(db: IndexDb): { catalog: Map<string, CatalogEntry>; identitie
     identities.set(id, { head, identity });
   }
   entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { catalog: new Map(entries.map((e) => [e.id, e])), identities };
+  return { catalog: new Map(entries.map((e) => [e.id, e])), identities, written };
 }
 
 async function refresh(db: IndexDb, store: GitStore, file: string): Promise<Omit<OpenedRepository, 'notices'>> {
@@ -147,11 +153,13 @@ async function refresh(db: IndexDb, store: GitStore, file: string): Promise<Omit
   const loaded = await loadRepository(store, diffPlan(bugRefs, identityRefs, old.catalog, old.identities));
   const refreshed = loaded.bugs.length + loaded.damaged.length;
 
-  if (old.catalog.size === 0 && old.identities.size === 0) {
-    return { view: new RepoIndex(loaded), kind: 'full', refreshed, indexBytes: indexBytes(file), pending: firstWrite(db, file, loaded) };
+  if (!old.written) {
+    // Nothing to diff against: this connection is done; the first write makes a new file.
+    db.close();
+    return { view: new RepoIndex(loaded), kind: 'full', refreshed, indexBytes: 0, pending: firstWrite(file, loaded) };
   }
   const entries = writeChanges(db, loaded, old.catalog, old.identities);
-  return { view: new IndexedRepo(db, entries, loaded.identities), kind: 'incremental', refreshed, indexBytes: indexBytes(file) };
+  return { view: new IndexedRepo(db, entries, loaded.identities), kind: 'incremental', refreshed, indexBytes: indexBytes(file), db };
 }
 
 /** What to compile again, given what the index holds: see the top of this file. */
@@ -268,49 +276,50 @@ function identitiesChanged(loaded: LoadedRepository, old: ReadonlyMap<string, Ol
   return false;
 }
 
-/** Bugs per transaction of a first write: small enough that a step stays near its budget. */
+/** Bugs written between two looks at the clock in a first write. */
 const WRITE_BATCH = 50;
 
 /**
- * A first build's index, written after the build has answered: pages and
- * text in small transactions, then identities and the catalog in one last
- * one. Until that last one commits the catalog names nothing, so a write cut
- * short (a terminated worker, a crash) leaves an index that the next open
- * treats as empty, and overwrites.
+ * A first build's index, written after the build has answered, a step at a
+ * time, into a new file (createBulkIndexFile) in one transaction: pages and
+ * text, then identities and the catalog, then the file is installed. A write
+ * cut short (a terminated worker, a crash) leaves the old file as it was.
  */
-function firstWrite(db: IndexDb, file: string, loaded: LoadedRepository): PendingWrite {
-  const w = writer(db, loaded);
+function firstWrite(file: string, loaded: LoadedRepository): PendingWrite {
+  let bulk: { db: IndexDb; path: string; w: ReturnType<typeof writer> } | undefined;
   const entries = new Map<string, CatalogEntry>();
-  const batch = db.transaction((bugs: readonly CompiledBug[]) => {
-    for (const b of bugs) entries.set(b.id, w.bug(b));
-  });
-  const finish = db.transaction(() => {
-    // Pages left by an earlier interrupted write for bugs that are gone since.
-    const drop = db.prepare('SELECT n, id FROM bugs').raw().all() as [number, string][];
-    for (const [n, id] of drop) if (!entries.has(id)) w.drop(n);
-    for (const d of loaded.damaged) {
-      entries.set(d.id, { id: d.id, n: 0, head: w.headOf.get(d.id)!, uses: loaded.uses.get(d.id) ?? [], row: null, damaged: d });
-    }
-    w.identities(new Map());
-    const live = [...entries.keys()].sort().map((id) => entries.get(id)!);
-    w.catalog(live, new Set(Array.from({ length: SHARDS }, (_, k) => k)));
-    return live;
-  });
   let next = 0;
   return {
     step(budgetMs) {
       const until = performance.now() + budgetMs;
       try {
+        if (!bulk) {
+          const { db, path } = createBulkIndexFile(file);
+          bulk = { db, path, w: writer(db, loaded) };
+          db.exec('BEGIN');
+        }
+        const { db, path, w } = bulk;
         while (next < loaded.bugs.length) {
-          batch(loaded.bugs.slice(next, next + WRITE_BATCH));
+          for (const b of loaded.bugs.slice(next, next + WRITE_BATCH)) entries.set(b.id, w.bug(b));
           next += WRITE_BATCH;
           if (performance.now() >= until) return { done: false };
         }
-        const view = new IndexedRepo(db, finish(), loaded.identities);
-        return { done: true, view, indexBytes: indexBytes(file), notices: [] };
+        for (const d of loaded.damaged) {
+          entries.set(d.id, { id: d.id, n: 0, head: w.headOf.get(d.id)!, uses: loaded.uses.get(d.id) ?? [], row: null, damaged: d });
+        }
+        w.identities(new Map());
+        const live = [...entries.keys()].sort().map((id) => entries.get(id)!);
+        w.catalog(live, new Set(Array.from({ length: SHARDS }, (_, k) => k)));
+        db.exec('COMMIT');
+        bulk = undefined;
+        const installed = installBulkIndexFile(db, path, file);
+        return { done: true, view: new IndexedRepo(installed, live, loaded.identities), indexBytes: indexBytes(file), notices: [] };
       } catch (err) {
-        db.close();
-        if (isCorruption(err)) discardIndexFile(file);
+        if (bulk) {
+          bulk.db.close();
+          discardIndexFile(bulk.path);
+          bulk = undefined;
+        }
         next = loaded.bugs.length;
         return { done: true, indexBytes: 0, notices: [notWritable(file, err)] };
       }

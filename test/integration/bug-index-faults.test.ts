@@ -99,7 +99,7 @@ describe('a bad index file is discarded and rebuilt, and said so once with its p
       'a catalog that does not decode',
       (file) => {
         const db = new Database(file);
-        db.exec('UPDATE catalog SET value = \'{"v": 1, "bugs": [[\' WHERE k = 0');
+        db.exec('UPDATE catalog SET value = \'{"v": 1, "bugs": [[\' WHERE shard = 0');
         db.close();
       },
     ],
