@@ -202,6 +202,58 @@ describe('kill -9 while the index is being written', () => {
 });
 
 describe('through the manager', () => {
+  it('a first build answers from memory, writes its index between requests, and the next open reads it', async () => {
+    const reposDir = join(tmp.path, 'repos');
+    const indexDir = join(tmp.path, 'cache-first');
+    const logged: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => logged.push(line) });
+    const m = new GitBugCacheManager({ reposDir, indexDir, registry: new Registry(), logger });
+    const ids = bugIds(big);
+    const expected = await truth(big);
+    try {
+      const stats = await m.call('big', { kind: 'open' });
+      expect(stats.kind).toBe('full');
+      expect(stats.writing).toBe(true);
+      // Requests while the index is written are answered, from memory, correctly.
+      const during = await Promise.all([
+        m.call('big', { kind: 'list', q: 'status:closed', page: 1, perPage: 500 }),
+        m.call('big', { kind: 'list', q: '"the"', page: 1, perPage: 500 }),
+      ]);
+      expect(JSON.stringify(during[0])).toBe(JSON.stringify(expected.list({ q: 'status:closed', page: 1, perPage: 500 })));
+      expect(JSON.stringify(during[1])).toBe(JSON.stringify(expected.list({ q: '"the"', page: 1, perPage: 500 })));
+      await m.indexWritten('big');
+      expect(logged.filter((l) => l.includes('bug index written'))).toHaveLength(1);
+      // The same worker now answers from the index, identically.
+      const after = await m.call('big', { kind: 'list', q: '"the"', page: 1, perPage: 500 });
+      expect(JSON.stringify(after)).toBe(JSON.stringify(during[1]));
+    } finally {
+      await m.close();
+    }
+    const reopened = await open(big, indexFileFor(indexDir, 'big'));
+    expect(reopened.kind).toBe('incremental');
+    expect(reopened.refreshed).toBe(0);
+    expect(seen(reopened.view, ids)).toBe(seen(expected, ids));
+  }, 60_000);
+
+  it('a first write cut short by a push leaves the index usable, and the replacement writes it', async () => {
+    const reposDir = join(tmp.path, 'repos');
+    const indexDir = join(tmp.path, 'cache-cut');
+    const m = new GitBugCacheManager({ reposDir, indexDir, registry: new Registry() });
+    try {
+      await m.call('big', { kind: 'open' });
+      // Retired at once, before its index can be written: as a push does.
+      m.invalidateCache('big', 'hook');
+      const again = await m.call('big', { kind: 'open' });
+      expect(again.kind).toBe('full');
+      await m.indexWritten('big');
+    } finally {
+      await m.close();
+    }
+    const reopened = await open(big, indexFileFor(indexDir, 'big'));
+    expect(reopened.kind).toBe('incremental');
+    await expectCorrect(big, reopened);
+  }, 60_000);
+
   it('refreshes a warm repository ahead of the next visitor, incrementally, and counts it', async () => {
     const reposDir = join(tmp.path, 'repos');
     const indexDir = join(tmp.path, 'cache');
