@@ -15,7 +15,7 @@ export type IndexDb = Database.Database;
 /** Marks a file as ours; a file without it is foreign. */
 const FORMAT = 'bugserve-bug-index';
 /** Bumped whenever the tables or what a row holds change: an older file is rebuilt. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -28,13 +28,14 @@ CREATE TABLE identities (id TEXT PRIMARY KEY, head TEXT NOT NULL, identity TEXT 
 CREATE TABLE catalog (shard INTEGER PRIMARY KEY, value TEXT NOT NULL);
 -- One row per compiled bug: its API JSON, sent as it stands.
 CREATE TABLE bugs (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, page TEXT NOT NULL);
--- text: lowercased title and comments (bugText), rowid = bugs.n; body: the
--- same unchanged, as a JSON array [title, ...comments], for list snippets.
+-- A compiled bug's title and comments as written (bug-texts.ts), for list snippets.
+CREATE TABLE bug_body (n INTEGER PRIMARY KEY, body TEXT NOT NULL);
+-- text: lowercased title and comments (bugText), rowid = bugs.n.
 -- Trigrams with positions answer "contains" for a term of 3+ characters (a
 -- quoted term is a phrase of consecutive trigrams); shorter terms scan with
 -- instr(). (Without positions the index is ~20 MB smaller for 10k bugs, but
 -- every candidate's text must then be checked: several times slower.)
-CREATE VIRTUAL TABLE bug_text USING fts5(text, body UNINDEXED, tokenize = 'trigram case_sensitive 1');
+CREATE VIRTUAL TABLE bug_text USING fts5(text, tokenize = 'trigram case_sensitive 1');
 `;
 
 /** The file of repository `name` ("group/app") under the cache folder. */
@@ -90,8 +91,11 @@ export function isWriteFailure(err: unknown): boolean {
 }
 
 /** Removes the file and its WAL companions. */
+/** The files SQLite keeps beside a database in use. */
+const companionsOf = (file: string) => [`${file}-wal`, `${file}-shm`, `${file}-journal`];
+
 export function discardIndexFile(file: string): void {
-  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) rmSync(f, { force: true });
+  for (const f of [file, ...companionsOf(file)]) rmSync(f, { force: true });
 }
 
 /** Bytes on disk, WAL included. */
@@ -176,7 +180,7 @@ export function installBulkIndexFile(db: IndexDb, path: string, file: string): I
   } finally {
     closeSync(fd);
   }
-  for (const f of [`${file}-wal`, `${file}-shm`, `${file}-journal`]) rmSync(f, { force: true });
+  for (const f of companionsOf(file)) rmSync(f, { force: true });
   renameSync(path, file);
   return openIndexFile(file);
 }

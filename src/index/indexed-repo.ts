@@ -10,6 +10,7 @@ import { resolvePrefix } from '../gitbug/id.js';
 import { buildSearchIndex, runQueryWithCounts, type SearchIndex } from '../gitbug/query-match.js';
 import { DEFAULT_QUERY, parseQuery } from '../gitbug/query.js';
 import type { Bug, DamagedBug, Identity } from '../gitbug/types.js';
+import { decodeTexts } from './bug-texts.js';
 import type { BugRow, CatalogEntry } from './catalog.js';
 import type Database from 'better-sqlite3';
 import type { IndexDb } from './index-file.js';
@@ -54,7 +55,7 @@ export class IndexedRepo implements RepoView {
     this.identityIds = [...identities.keys()].sort();
     const page = db.prepare('SELECT page FROM bugs WHERE n = ?').pluck();
     this.readPage = (n) => page.get(n) as string | undefined;
-    const body = db.prepare('SELECT body FROM bug_text WHERE rowid = ?').pluck();
+    const body = db.prepare('SELECT body FROM bug_body WHERE n = ?').pluck();
     this.readBody = (n) => body.get(n) as string | undefined;
   }
 
@@ -111,9 +112,7 @@ export class IndexedRepo implements RepoView {
 
   /** Title and comment texts for a snippet, without reading the whole bug. */
   private texts(id: string): Pick<Bug, 'title' | 'comments'> {
-    const json = this.readBody(this.nOf.get(id)!);
-    const [title, ...messages] = json === undefined ? [''] : (JSON.parse(json) as string[]);
-    return { title, comments: messages.map((message) => ({ message }) as Bug['comments'][number]) };
+    return decodeTexts(this.readBody(this.nOf.get(id)!) ?? '');
   }
 
   /** Prepared once per shape of text query (how many short terms), a few kept. */

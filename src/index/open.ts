@@ -21,6 +21,7 @@ import { loadRepository, type LoadedRepository, type LoadOptions } from '../gitb
 import { BUGS_PREFIX, IDENTITIES_PREFIX } from '../gitbug/refs.js';
 import { bugText } from '../gitbug/query-match.js';
 import type { CompiledBug, Identity } from '../gitbug/types.js';
+import { encodeTexts } from './bug-texts.js';
 import { decodeCatalog, encodeCatalog, SHARDS, shardOf, toRow, type CatalogEntry } from './catalog.js';
 import {
   discardIndexFile,
@@ -192,8 +193,10 @@ function writer(db: IndexDb, loaded: LoadedRepository) {
     .prepare('INSERT INTO bugs (id, page) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET page = excluded.page RETURNING n')
     .pluck();
   const deletePage = db.prepare('DELETE FROM bugs WHERE n = ?');
-  const insertText = db.prepare('INSERT INTO bug_text (rowid, text, body) VALUES (?, ?, ?)');
+  const insertText = db.prepare('INSERT INTO bug_text (rowid, text) VALUES (?, ?)');
   const deleteText = db.prepare('DELETE FROM bug_text WHERE rowid = ?');
+  const putBody = db.prepare('INSERT OR REPLACE INTO bug_body (n, body) VALUES (?, ?)');
+  const deleteBody = db.prepare('DELETE FROM bug_body WHERE n = ?');
   const putIdentity = db.prepare('INSERT OR REPLACE INTO identities (id, head, identity) VALUES (?, ?, ?)');
   const deleteIdentity = db.prepare('DELETE FROM identities WHERE id = ?');
   const putShard = db.prepare('INSERT OR REPLACE INTO catalog (shard, value) VALUES (?, ?)');
@@ -204,7 +207,8 @@ function writer(db: IndexDb, loaded: LoadedRepository) {
     bug(b: CompiledBug): CatalogEntry {
       const n = upsertPage.get(b.id, JSON.stringify(publicBug(b))) as number;
       deleteText.run(n);
-      insertText.run(n, bugText(b), JSON.stringify([b.title, ...b.comments.map((c) => c.message)]));
+      insertText.run(n, bugText(b));
+      putBody.run(n, encodeTexts(b));
       return { id: b.id, n, head: headOf.get(b.id)!, uses: loaded.uses.get(b.id) ?? [], row: toRow(b), damaged: null };
     },
     /** Removes what the index held for bug row n (gone, or damaged now). */
@@ -212,6 +216,7 @@ function writer(db: IndexDb, loaded: LoadedRepository) {
       if (n === 0) return;
       deletePage.run(n);
       deleteText.run(n);
+      deleteBody.run(n);
     },
     /** The identities as loaded: changed ones written, gone ones removed. False when none changed. */
     identities(old: ReadonlyMap<string, { head: string }>): boolean {
