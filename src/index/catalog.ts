@@ -53,9 +53,13 @@ export interface CatalogEntry {
 
 export const SHARDS = 16;
 
-/** The shard that holds bug `id`'s entry. */
+/**
+ * The shard that holds bug `id`'s entry: its first hex digit, so shards read
+ * in order are ids in order (other ids, of damaged refs, anywhere).
+ */
 export function shardOf(id: string): number {
-  return (id.charCodeAt(0) || 0) % SHARDS;
+  const digit = parseInt(id.charAt(0), 16);
+  return Number.isNaN(digit) ? (id.charCodeAt(0) || 0) % SHARDS : digit;
 }
 
 /** Bumped when the encoding changes (with the index's schema version). */

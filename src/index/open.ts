@@ -122,7 +122,7 @@ export function finishWrite(opened: OpenedRepository): OpenedRepository {
 function readIndex(db: IndexDb): { catalog: Map<string, CatalogEntry>; identities: Map<string, OldIdentity>; written: boolean } {
   const entries: CatalogEntry[] = [];
   let written = false;
-  for (const text of db.prepare('SELECT value FROM catalog').pluck().iterate() as IterableIterator<string>) {
+  for (const text of db.prepare('SELECT value FROM catalog ORDER BY shard').pluck().iterate() as IterableIterator<string>) {
     written = true;
     try {
       for (const e of decodeCatalog(text)) entries.push(e);
@@ -136,7 +136,8 @@ function readIndex(db: IndexDb): { catalog: Map<string, CatalogEntry>; identitie
   >) {
     identities.set(id, { head, identity });
   }
-  entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // In order already unless a damaged ref's odd name sits in some shard.
+  if (entries.some((e, i) => i > 0 && entries[i - 1].id > e.id)) entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { catalog: new Map(entries.map((e) => [e.id, e])), identities, written };
 }
 
