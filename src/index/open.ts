@@ -59,7 +59,7 @@ export interface OpenedRepository {
 export type WriteStep =
   | { done: false }
   /** view: answer from the index from now on (absent when the write failed: keep the memory view) */
-  | { done: true; view?: RepoView; indexBytes: number; notices: string[] };
+  | { done: true; view?: RepoView; db?: IndexDb; indexBytes: number; notices: string[] };
 
 export interface PendingWrite {
   /** Writes for about `budgetMs`, in whole transactions. */
@@ -111,7 +111,13 @@ export function finishWrite(opened: OpenedRepository): OpenedRepository {
     const step = opened.pending.step(Infinity);
     if (!step.done) continue;
     const { pending: _, ...rest } = opened;
-    return { ...rest, view: step.view ?? rest.view, indexBytes: step.indexBytes, notices: [...rest.notices, ...step.notices] };
+    return {
+      ...rest,
+      view: step.view ?? rest.view,
+      ...(step.db ? { db: step.db } : {}),
+      indexBytes: step.indexBytes,
+      notices: [...rest.notices, ...step.notices],
+    };
   }
 }
 
@@ -319,7 +325,8 @@ function firstWrite(file: string, loaded: LoadedRepository): PendingWrite {
         db.exec('COMMIT');
         bulk = undefined;
         const installed = installBulkIndexFile(db, path, file);
-        return { done: true, view: new IndexedRepo(installed, live, loaded.identities), indexBytes: indexBytes(file), notices: [] };
+        const view = new IndexedRepo(installed, live, loaded.identities);
+        return { done: true, view, db: installed, indexBytes: indexBytes(file), notices: [] };
       } catch (err) {
         if (bulk) {
           bulk.db.close();
