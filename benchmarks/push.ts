@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { GitBugCacheManager } from '../src/cache/manager.js';
+import { bugOf } from '../src/cache/protocol.js';
 import { freshIndexDir } from './cold.js';
 import { REPOS_DIR, removeRepo, scratchCopy, type Dataset } from './lib/data.js';
 import { table, type Section } from './lib/report.js';
@@ -79,7 +80,7 @@ export async function pushSection(source: Dataset, pushes: number, log: (s: stri
       const t1 = performance.now();
       const reply = await cache.call(ds.name, { kind: 'bug', prefix: ref.slice('refs/bugs/'.length) });
       first.push(performance.now() - t1);
-      if (!reply.comments.some((c) => c.message === `benchmark push ${i}`))
+      if (!bugOf(reply).comments.some((c) => c.message === `benchmark push ${i}`))
         throw new Error('the pushed comment is not in the first answer');
       // The ref stamp taken right after the push was "racy" (src/git/ref-stamp.ts): the next request builds once more.
       await timed(second);

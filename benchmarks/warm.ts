@@ -7,7 +7,7 @@
 
 import { rmSync } from 'node:fs';
 import { GitBugCacheManager } from '../src/cache/manager.js';
-import type { WorkerRequest } from '../src/cache/protocol.js';
+import { bugOf, type BugJson, type WorkerRequest } from '../src/cache/protocol.js';
 import { freshIndexDir } from './cold.js';
 import { REPOS_DIR, type Dataset } from './lib/data.js';
 import { startChildServer, timedGet } from './lib/http.js';
@@ -19,6 +19,8 @@ interface Page {
   req: WorkerRequest;
   /** path under the server, for the HTML page */
   http: string;
+  /** throws unless a reply is this page's; run after each call's timer stops */
+  check?: (reply: unknown, first: boolean) => void;
 }
 
 const WARMUP = 20;
@@ -27,7 +29,7 @@ const WARM_COST = [
   'the query runs in the worker over a pre-sorted order; the rest is the worker round trip and cloning 50 excerpts.',
   'a label filter tests every bug of the pre-sorted order against a per-label bitmap, then counts open and closed over all 10k bugs.',
   "free text is a lookup in the index's FTS5 trigram table, then the rows in memory are filtered and sorted; the snippets read the page's bugs from the index.",
-  'the bug is read from the index (a small LRU of parsed bugs in the worker), then cloned to the main thread (every comment, timeline item and edit history).',
+  "the worker answers with the bug's API JSON as UTF-8 bytes, which cross to the main thread as one buffer copy, not a cloned object graph, and are the HTTP API's body as they are.",
 ];
 const TARGET_P50_MS = 1;
 const TARGET_RATIO = 500;
@@ -46,16 +48,29 @@ function pagesOf(ds: Dataset, big: { id: string; comments: number }): Page[] {
     { name: 'bug list, default query (status:open)', req: list(undefined), http: base },
     { name: 'bug list, label filter (label:bug)', req: list('label:bug'), http: `${base}?q=${encodeURIComponent('label:bug')}` },
     { name: 'bug list, free text (deadlock)', req: list('deadlock'), http: `${base}?q=deadlock` },
-    { name: `bug page, ${big.comments} comments`, req: { kind: 'bug', prefix: big.id }, http: `${base}/${big.id.slice(0, 12)}` },
+    {
+      name: `bug page, ${big.comments} comments`,
+      req: { kind: 'bug', prefix: big.id },
+      http: `${base}/${big.id.slice(0, 12)}`,
+      check: (reply, first) => {
+        const page = reply as BugJson;
+        // Every reply names the bug; the first is read whole (parsing is the page's, not the server's, cost).
+        const bug = first ? bugOf(page) : undefined;
+        if (page.id !== big.id || (bug && (bug.id !== big.id || bug.comments.length !== big.comments))) {
+          throw new Error(`the bug page answered with another bug (${page.id})`);
+        }
+      },
+    },
   ];
 }
 
-async function timeCalls(cache: GitBugCacheManager, repo: string, req: WorkerRequest, n: number): Promise<number[]> {
+async function timeCalls(cache: GitBugCacheManager, repo: string, page: Page, n: number): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < n + WARMUP; i++) {
     const started = performance.now();
-    await cache.call(repo, req);
+    const reply = await cache.call(repo, page.req);
     if (i >= WARMUP) out.push(performance.now() - started);
+    page.check?.(reply, i === 0);
   }
   return out;
 }
@@ -95,7 +110,7 @@ export async function warmSection(plans: WarmPlan[], log: (s: string) => void): 
       // Build the server's cache before timing it.
       await timedGet(server.url + `/${ds.name}/bugs`);
       for (const page of pagesOf(ds, big)) {
-        const side = summarize(await timeCalls(cache, ds.name, page.req, plan.samples));
+        const side = summarize(await timeCalls(cache, ds.name, page, plan.samples));
         const overHttp = summarize(await timeHttp(server.url + page.http, plan.samples));
         const naive: number[] = [];
         for (let i = 0; i < plan.perRequestRuns; i++) {
@@ -142,7 +157,7 @@ export async function warmSection(plans: WarmPlan[], log: (s: string) => void): 
   }
   const body = [
     `Each page: ${WARMUP} warm-up requests, then ${plans.map((p) => `${p.samples} timed ones (${p.dataset.label})`).join(', ')}, one at a time. ` +
-      'Server-side = `GitBugCacheManager.call` from the main thread with the reply cache off, so every call runs the query in the worker (worker round trip and structured clone included). ' +
+      'Server-side = `GitBugCacheManager.call` from the main thread with the reply cache off, so every call runs the query in the worker (worker round trip and structured clone included; a bug crosses as its JSON, UTF-8 bytes). ' +
       "HTTP = the HTML page through a keep-alive connection to a server in a child process as deployed (routing, rendering, socket; a repeated page comes from the entry's reply cache). " +
       '**Baseline: the same request with `--cache per-request`** (a manager in per-request mode: new worker, full build, answer, discard); ' +
       'ratio = per-request median / warm server-side p50. Loose refs (the layout does not matter once warm).',

@@ -15,6 +15,8 @@ import { openRepository, type OpenedRepository, type PendingWrite } from '../src
 import type { CacheStats, Handlers, WorkerConfig, WorkerRequest, WorkerResult } from '../src/cache/protocol.js';
 
 const config = workerData as WorkerConfig;
+/** Bug pages go out as UTF-8 (src/cache/protocol.ts BugJson), each in a buffer of its own. */
+const utf8 = new TextEncoder();
 
 interface Built {
   index: RepoView;
@@ -64,7 +66,11 @@ const handlers: Handlers = {
   open: async () => stats(await built()),
   stats: async () => stats(await built()),
   list: async (req) => (await built()).index.list(req),
-  bug: async (req) => (await built()).index.bug(req.prefix),
+  bug: async (req) => {
+    const { index } = await built();
+    // resolve throws as bugJson does (not found, ambiguous); a damaged bug's id resolves and bugJson says why.
+    return { id: index.resolve('bug', req.prefix), json: utf8.encode(index.bugJson(req.prefix)) };
+  },
   identity: async (req) => (await built()).index.identity(req.prefix),
   persist: async () => {
     const b = await built();

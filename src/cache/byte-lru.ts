@@ -67,8 +67,9 @@ export class ByteLru<V, K = string> {
 
 /**
  * Roughly what a value holds in memory: two bytes a string character (V8 may
- * use one; erring high keeps the bound), a few words an object, array or
- * number. Walks the value once; shared parts are counted each time seen.
+ * use one; erring high keeps the bound), a typed array's whole buffer, a few
+ * words an object, array or number. Walks the value once; shared parts are
+ * counted each time seen.
  */
 export function approxBytes(value: unknown): number {
   let bytes = 0;
@@ -77,6 +78,8 @@ export function approxBytes(value: unknown): number {
     const v = stack.pop();
     if (typeof v === 'string') bytes += 16 + 2 * v.length;
     else if (v === null || typeof v !== 'object') bytes += 8;
+    // Bytes (a bug's JSON): what its buffer holds, without walking every index.
+    else if (ArrayBuffer.isView(v)) bytes += 64 + v.buffer.byteLength;
     else if (Array.isArray(v)) {
       bytes += 16 + 8 * v.length;
       for (const x of v) stack.push(x);

@@ -1,5 +1,6 @@
 // The JSON API under /api/v1: the same data as the pages. The worker already
-// answers in the API's shapes (src/cache/repo-index.ts: excerpt, publicBug).
+// answers in the API's shapes (src/cache/repo-index.ts: excerpt, publicBug; a
+// bug as its JSON, already encoded).
 
 import type { ServerResponse } from 'node:http';
 import { NotFoundError } from '../errors.js';
@@ -7,7 +8,7 @@ import { listRepos, repoSummary } from '../git/repo-path.js';
 import type { WebContext } from './context.js';
 import { errorBody, httpStatus } from './errors.js';
 import { readCount, readQ, type Target } from './request.js';
-import { sendJson } from './respond.js';
+import { sendJson, sendJsonBytes } from './respond.js';
 
 export const DEFAULT_PER_PAGE = 50;
 export const MAX_PER_PAGE = 100;
@@ -34,7 +35,8 @@ export async function apiBugs(ctx: WebContext, res: ServerResponse, target: Targ
 
 export async function apiBug(ctx: WebContext, res: ServerResponse, repo: string, id: string): Promise<void> {
   const bug = await ctx.cache.call<'bug'>(repo, { kind: 'bug', prefix: id });
-  return sendJson(res, 200, bug);
+  // The worker wrote the API's JSON: its bytes are the body, neither parsed nor re-encoded.
+  return sendJsonBytes(res, 200, bug.json);
 }
 
 export function sendApiError(res: ServerResponse, err: unknown): Promise<void> {

@@ -64,13 +64,13 @@ function compress(body: Buffer, enc: Exclude<Encoding, 'identity'>): Promise<Buf
 const compressed = new ByteLru<Buffer>(16 * 1024 * 1024, 2 * 1024 * 1024);
 
 /** A strong hash of the body: the same bytes get the same ETag, across restarts too. */
-function etagOf(body: Buffer): string {
+function etagOf(body: Uint8Array): string {
   return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
 }
 
 // A body kept by its caller (a large bug's JSON or page) is hashed once.
-const etags = new WeakMap<Buffer, string>();
-function keptEtag(body: Buffer): string {
+const etags = new WeakMap<Uint8Array, string>();
+function keptEtag(body: Uint8Array): string {
   let etag = etags.get(body);
   if (etag === undefined) {
     etag = etagOf(body);
@@ -99,12 +99,12 @@ export async function send(
   res: ServerResponse,
   status: number,
   contentType: string,
-  body: string | Buffer,
+  body: string | Uint8Array,
   opts: SendOptions = {},
 ): Promise<void> {
   common(res);
   const req: IncomingMessage | undefined = res.req;
-  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   res.setHeader('Content-Type', contentType);
   res.setHeader('Cache-Control', opts.cacheControl ?? 'no-cache');
   res.setHeader('Vary', 'Accept-Encoding');
@@ -158,6 +158,11 @@ function toJson(value: unknown): string | Buffer {
 
 export function sendJson(res: ServerResponse, status: number, value: unknown): Promise<void> {
   return send(res, status, 'application/json; charset=utf-8', toJson(value));
+}
+
+/** JSON the worker already wrote (a bug page: src/cache/protocol.ts BugJson), as UTF-8: the body as it is. */
+export function sendJsonBytes(res: ServerResponse, status: number, json: Uint8Array): Promise<void> {
+  return send(res, status, 'application/json; charset=utf-8', json);
 }
 
 export function sendText(res: ServerResponse, status: number, contentType: string, body: string): Promise<void> {

@@ -3,6 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ByteLru } from '../cache/byte-lru.js';
+import { bugOf } from '../cache/protocol.js';
 import { AmbiguousIdError, BugserveError, DamagedDataError, InvalidQueryError, NotFoundError } from '../errors.js';
 import { countBugs } from '../git/bug-count.js';
 import { listRepos, repoDir, repoExists, repoSummary } from '../git/repo-path.js';
@@ -64,19 +65,25 @@ export async function bugListRoute(ctx: WebContext, res: ServerResponse, target:
 // The Markdown of a bug's comments is rendered off the main thread and kept
 // by repository and full id (whatever prefix was typed). The whole page is
 // kept encoded too, briefly (it shows relative times: "3 minutes ago"), and
-// only for the same bug object (the cache's reply until the repository
+// only for the same bug JSON (the cache's reply until the repository
 // changes): a long thread costs the event loop tens of ms to assemble.
+// The worker's JSON is parsed only to render; the parsed bug is not kept
+// (the reply cache keeps the JSON, whose bytes its bound counts).
 const PAGE_TTL_MS = 30_000;
-const bugPages = new ByteLru<{ bug: object; at: number; body: Buffer }>(64 * 1024 * 1024);
+const bugPages = new ByteLru<{ json: Uint8Array; at: number; body: Buffer }>(64 * 1024 * 1024);
 
 export async function bugRoute(ctx: WebContext, res: ServerResponse, repo: string, id: string): Promise<void> {
-  const bug = await ctx.cache.call<'bug'>(repo, { kind: 'bug', prefix: id });
-  const key = `${repo}\0${bug.id}`;
+  const reply = await ctx.cache.call<'bug'>(repo, { kind: 'bug', prefix: id });
+  const key = `${repo}\0${reply.id}`;
   const kept = bugPages.get(key);
-  if (kept && kept.bug === bug && Date.now() - kept.at < PAGE_TTL_MS) return sendHtml(res, 200, kept.body);
+  // Usually the very buffer the reply cache handed out before; compared by content otherwise.
+  const same = kept !== undefined && (kept.json === reply.json || Buffer.compare(kept.json, reply.json) === 0);
+  if (kept && same && Date.now() - kept.at < PAGE_TTL_MS) return sendHtml(res, 200, kept.body);
+  const bug = bugOf(reply);
   const rendered = await ctx.markdown.texts(`${repo}\0bug\0${bug.id}`, repo, markdownTexts(bug));
   const body = Buffer.from(bugPage(repo, bug, rendered));
-  bugPages.set(key, { bug, at: Date.now(), body }, body.length);
+  // The JSON is held for that comparison: it counts too.
+  bugPages.set(key, { json: reply.json, at: Date.now(), body }, body.length + reply.json.byteLength);
   return sendHtml(res, 200, body);
 }
 
@@ -85,7 +92,7 @@ async function candidates(ctx: WebContext, repo: string, ids: readonly string[])
   return Promise.all(
     ids.slice(0, 20).map(async (id) => {
       try {
-        const b = await ctx.cache.call<'bug'>(repo, { kind: 'bug', prefix: id });
+        const b = bugOf(await ctx.cache.call<'bug'>(repo, { kind: 'bug', prefix: id }));
         return { id, title: b.title, status: b.status };
       } catch {
         return { id };

@@ -14,6 +14,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitBugCacheManager } from '../../src/cache/manager.js';
+import { bugOf } from '../../src/cache/protocol.js';
 import { RepoIndex, type RepoView } from '../../src/cache/repo-index.js';
 import { generate } from '../../src/gen/generate.js';
 import { openGitStore } from '../../src/git/open.js';
@@ -275,7 +276,7 @@ describe('through the manager', () => {
       // The replacement is already starting: no request needed.
       expect(m.warmRepositories()).toEqual(['r']);
       const page = await m.call('r', { kind: 'bug', prefix: bug.id });
-      expect(page.comments.at(-1)?.message).toBe('pushed');
+      expect(bugOf(page).comments.at(-1)?.message).toBe('pushed');
       const metrics = await m.registry.getMetricsAsJSON();
       const builds = metrics.find((x) => x.name === 'bugserve_cache_build_seconds')!.values as {
         labels: Record<string, string>;

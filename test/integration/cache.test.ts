@@ -4,6 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { GitBugCacheManager, type CacheOptions } from '../../src/cache/manager.js';
+import { bugOf } from '../../src/cache/protocol.js';
 import { NotFoundError, UnavailableError, WorkerFailedError, BadRequestError } from '../../src/errors.js';
 import { git, ops, smallRepo, tempDir, writeBug, writeIdentity } from '../helpers/git-bug-writer.js';
 import { CORPUS_BUGS, loadCorpus } from '../helpers/corpus.js';
@@ -337,7 +338,10 @@ describe('the corpus through a worker', () => {
     expect(open.bugs).toHaveLength(25);
     expect(open.bugs.every((b) => b.status === 'open')).toBe(true);
     const bug = await m.call('git-bug', { kind: 'bug', prefix: '01280d5' });
-    expect(bug.title).toBe('Gitlab importation - unhandled note type');
+    expect(bug.id).toMatch(/^01280d5[0-9a-f]{57}$/);
+    const parsed = bugOf(bug);
+    expect(parsed.id).toBe(bug.id);
+    expect(parsed.title).toBe('Gitlab importation - unhandled note type');
     const stats = await m.call('git-bug', { kind: 'stats' });
     expect(stats).toMatchObject({ bugs: CORPUS_BUGS, damaged: 0 });
   });

@@ -2,6 +2,9 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/app.js';
+import { RepoIndex } from '../../src/cache/repo-index.js';
+import { openGitStore } from '../../src/git/open.js';
+import { loadRepository } from '../../src/gitbug/load.js';
 
 import { buildFixture, getJson, request, start, XSS, type Fixture } from './web-fixture.js';
 
@@ -125,6 +128,16 @@ describe('one bug', () => {
     expect(json.participants).toHaveLength(2);
     expect(json.timeline.map((t: any) => t.type)).toEqual(['create', 'comment', 'title', 'labels', 'status']);
     expect(json.participants.every((id: string) => /^[0-9a-f]{64}$/.test(id))).toBe(true);
+  });
+
+  it('sends each bug as exactly the JSON of a from-scratch compile, byte for byte', async () => {
+    const store = openGitStore(`${fx.reposDir}/gen.git`);
+    const compiled = new RepoIndex(await loadRepository(store).finally(() => store.close()));
+    for (const { id } of fx.gen.bugs) {
+      const r = await request(server.url, `/api/v1/repos/gen/bugs/${id.slice(0, 12)}`);
+      expect(r.status, id).toBe(200);
+      expect(r.body, id).toBe(JSON.stringify(compiled.bug(id)));
+    }
   });
 });
 

@@ -85,6 +85,24 @@ describe('compression and caching', () => {
     expect((await get('/api/v1/repos/gen/bugs?page=2', { 'If-None-Match': a.headers.etag! })).status).toBe(200);
   });
 
+  it("sends a bug's JSON text compressed and with an ETag like any reply, one tag per bug", async () => {
+    const [one, other] = fx.gen.bugs.map((b) => `/api/v1/repos/gen/bugs/${b.id}`);
+    const plain = await raw(one);
+    expect(plain.status).toBe(200);
+    expect(JSON.parse(plain.body.toString('utf8')).id).toBe(fx.gen.bugs[0].id);
+    for (const enc of ['br', 'gzip']) {
+      const packed = await raw(one, { 'Accept-Encoding': enc });
+      expect(packed.headers['content-encoding']).toBe(enc);
+      expect((enc === 'br' ? brotliDecompressSync : gunzipSync)(packed.body).equals(plain.body)).toBe(true);
+      expect(packed.headers.etag).toBe(plain.headers.etag);
+    }
+    const etag = String(plain.headers.etag);
+    expect((await get(one, { 'If-None-Match': etag })).status).toBe(304);
+    const second = await get(other, { 'If-None-Match': etag });
+    expect(second.status).toBe(200);
+    expect(second.headers.etag).not.toBe(etag);
+  });
+
   it('serves the stylesheet once, cached for good under its hash; pages link it and inline none', async () => {
     const page = await get('/gen/bugs');
     expect(page.body).toContain(`<link rel="stylesheet" href="${STYLE_URL.replace('&', '&amp;')}">`);

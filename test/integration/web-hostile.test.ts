@@ -7,7 +7,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/app.js';
 import { smallRepo } from '../helpers/git-bug-writer.js';
-import { buildFixture, metricValue, request, start, type Fixture } from './web-fixture.js';
+import { buildFixture, metricValue, request, start, XSS, type Fixture } from './web-fixture.js';
 
 let fx: Fixture;
 let server: RunningServer;
@@ -150,6 +150,35 @@ describe('malformed and oversized input', () => {
   it('still answers normally after all of that', async () => {
     expect((await request(server.url, '/group/app/bugs')).status).toBe(200);
     expect((await request(server.url, '/-/healthz')).status).toBe(200);
+  });
+});
+
+describe('a bug with HTML and script in its text', () => {
+  it('the API sends the text as it is, as JSON; the page of the same bug escapes it', async () => {
+    const path = `/group/app/bugs/${fx.app.hostileId.slice(0, 10)}`;
+    // Twice around: the page and the API share the cache's one reply for the bug.
+    for (let round = 0; round < 2; round++) {
+      const api = await request(server.url, `/api/v1/repos${path}`);
+      expect(api.status).toBe(200);
+      expect(api.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(api.headers['x-content-type-options']).toBe('nosniff');
+      const bug = JSON.parse(api.body);
+      expect(bug.id).toBe(fx.app.hostileId);
+      expect(bug.title).toBe(`Crash ${XSS} v2`);
+      expect(bug.comments.map((c: { message: string }) => c.message)).toEqual([
+        `Edited **text** ${XSS}`,
+        'A comment with [bad](javascript:alert(2)) and `code`',
+      ]);
+      expect(bug.labels).toContain('<img src=x onerror=alert(3)>');
+
+      const page = await request(server.url, path);
+      expect(page.status).toBe(200);
+      expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(page.body).toContain(`Edited <strong>text</strong> &lt;script&gt;alert(1)&lt;/script&gt;`);
+      expect(page.body).not.toContain(XSS);
+      expect(page.body).not.toContain('<img src=x');
+      expect(page.body).not.toMatch(/href="javascript:/);
+    }
   });
 });
 

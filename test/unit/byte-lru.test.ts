@@ -38,4 +38,11 @@ describe('ByteLru', () => {
     const large = approxBytes({ id: 'a', comments: [{ message: 'x'.repeat(1_000_000) }] });
     expect(large - small).toBeGreaterThanOrEqual(2_000_000 - 2);
   });
+
+  it('approxBytes counts bytes (a bug page as JSON) by their buffer', () => {
+    const page = { id: 'a'.repeat(64), json: new TextEncoder().encode('é'.repeat(500_000)) };
+    const bytes = approxBytes(page);
+    expect(bytes).toBeGreaterThanOrEqual(1_000_000);
+    expect(bytes).toBeLessThan(1_000_000 + 1_000);
+  });
 });
