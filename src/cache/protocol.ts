@@ -97,9 +97,10 @@ export interface ListReply {
 
 /**
  * A bug page as the worker sends it: its API JSON (exactly `JSON.stringify` of
- * the API's bug) as UTF-8 bytes. Bytes, not a string or an object: they cross
- * the thread boundary as one copy (a 651-comment bug's 1.2 MB: ~0.2 ms, where
- * the string takes ~1.5 ms and the object graph ~4 ms) and are the HTTP API's
+ * the API's bug) as UTF-8 bytes. Bytes, not a string or an object: the worker
+ * moves their buffer to the main thread (a 651-comment bug's 1.2 MB, where
+ * cloning the string costs ~1.5 ms and the object graph ~4 ms), so it must be
+ * one made for the reply, never one the worker keeps; they are the HTTP API's
  * body as they are. bugOf() reads the object where a page needs it.
  */
 export interface BugJson {
