@@ -79,7 +79,10 @@ export class IndexedRepo implements RepoView {
       perPage: req.perPage,
       bugs: bugs.slice(start, start + req.perPage).map((r) => {
         const e = listExcerpt(r, r.comments, r.closedAt);
-        return query.text.length > 0 ? withSnippet(e, this.texts(r.id), query.text) : e;
+        if (query.text.length === 0) return e;
+        // A snippet comes from the title when the title has the term: no read then.
+        const inTitle = r.title.toLowerCase().includes(query.text[0].toLowerCase());
+        return withSnippet(e, inTitle ? { title: r.title, comments: [] } : this.texts(r.id), query.text);
       }),
       damaged: [...this.damaged],
     };
