@@ -72,10 +72,11 @@ export async function listRefs(t: GitTarget): Promise<Refs> {
       name: ref.slice(isBranch ? 'refs/heads/'.length : 'refs/tags/'.length),
       kind: isBranch ? 'branch' : 'tag',
       oid,
-      ...(peeled ? { peeled } : {}),
-      ...(date ? { date } : {}),
-      ...(subject ? { subject } : {}),
     };
+    // Set, not spread from conditional objects (a slow path in V8, per ref).
+    if (peeled) info.peeled = peeled;
+    if (date) info.date = date;
+    if (subject) info.subject = subject;
     (isBranch ? branches : tags).push(info);
   }
   return { branches, tags, head, truncated: r.truncated };
