@@ -15,8 +15,6 @@ import { openRepository, type OpenedRepository, type PendingWrite } from '../src
 import type { BugJson, CacheStats, Handlers, WorkerConfig, WorkerRequest, WorkerResult } from '../src/cache/protocol.js';
 
 const config = workerData as WorkerConfig;
-/** Bug pages go out as UTF-8 (src/cache/protocol.ts BugJson), each in a buffer of its own. */
-const utf8 = new TextEncoder();
 
 interface Built {
   index: RepoView;
@@ -69,7 +67,7 @@ const handlers: Handlers = {
   bug: async (req) => {
     const { index } = await built();
     // resolve throws as bugJson does (not found, ambiguous); a damaged bug's id resolves and bugJson says why.
-    return { id: index.resolve('bug', req.prefix), json: utf8.encode(index.bugJson(req.prefix)) };
+    return { id: index.resolve('bug', req.prefix), json: index.bugJson(req.prefix) };
   },
   identity: async (req) => (await built()).index.identity(req.prefix),
   persist: async () => {

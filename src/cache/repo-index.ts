@@ -12,6 +12,8 @@ import { DEFAULT_QUERY, parseQuery } from '../gitbug/query.js';
 import type { Bug, BugExcerpt, CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
 import type { ListReply, ListRequest } from './protocol.js';
 
+const utf8 = new TextEncoder();
+
 /** What a worker answers from: built in memory (RepoIndex) or read from the persisted index. */
 export interface RepoView {
   readonly bugCount: number;
@@ -19,8 +21,12 @@ export interface RepoView {
   readonly damaged: readonly DamagedBug[];
   list(req: Omit<ListRequest, 'kind'>): ListReply;
   bug(prefix: string): Bug;
-  /** The bug's API JSON (what bug() returns, as text), so a page crosses the thread boundary and the socket without re-encoding. Throws as bug() does. */
-  bugJson(prefix: string): string;
+  /**
+   * The bug's API JSON (what bug() returns) as UTF-8 bytes in a buffer of
+   * their own, so a page crosses the thread boundary (moved, not copied) and
+   * the socket without re-encoding. Throws as bug() does.
+   */
+  bugJson(prefix: string): Uint8Array;
   identity(prefix: string): Identity;
   /** The full id `prefix` names (a damaged bug's too). */
   resolve(what: 'bug' | 'identity', prefix: string): string;
@@ -80,8 +86,8 @@ export class RepoIndex implements RepoView {
     return publicBug(this.bugsById.get(id)!);
   }
 
-  bugJson(prefix: string): string {
-    return JSON.stringify(this.bug(prefix));
+  bugJson(prefix: string): Uint8Array {
+    return utf8.encode(JSON.stringify(this.bug(prefix)));
   }
 
   /** The full id `prefix` names; a damaged bug's too (asking for it then says why it cannot be read). */

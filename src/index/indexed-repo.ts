@@ -25,7 +25,7 @@ export class IndexedRepo implements RepoView {
   private readonly damagedById: Map<string, DamagedBug>;
   private readonly bugIds: string[];
   private readonly identityIds: string[];
-  private readonly readPage: (n: number) => string | undefined;
+  private readonly readPage: (n: number) => Buffer | undefined;
   private readonly readBody: (n: number) => string | undefined;
   /** bug id -> bugs.n */
   private readonly nOf = new Map<string, number>();
@@ -53,8 +53,10 @@ export class IndexedRepo implements RepoView {
     this.damagedById = new Map(damaged.map((d) => [d.id, d]));
     this.bugIds = entries.map((e) => e.id);
     this.identityIds = [...identities.keys()].sort();
-    const page = db.prepare('SELECT page FROM bugs WHERE n = ?').pluck();
-    this.readPage = (n) => page.get(n) as string | undefined;
+    // As a BLOB: the stored UTF-8 bytes in a new buffer, ~10x cheaper than a
+    // JS string for a long page, and the worker can move the buffer away.
+    const page = db.prepare('SELECT CAST(page AS BLOB) FROM bugs WHERE n = ?').pluck();
+    this.readPage = (n) => page.get(n) as Buffer | undefined;
     const body = db.prepare('SELECT body FROM bug_body WHERE n = ?').pluck();
     this.readBody = (n) => body.get(n) as string | undefined;
   }
@@ -89,10 +91,10 @@ export class IndexedRepo implements RepoView {
   }
 
   bug(prefix: string): Bug {
-    return JSON.parse(this.bugJson(prefix)) as Bug;
+    return JSON.parse(Buffer.from(this.bugJson(prefix)).toString('utf8')) as Bug;
   }
 
-  bugJson(prefix: string): string {
+  bugJson(prefix: string): Uint8Array {
     const id = resolvePrefix(this.bugIds, prefix, 'bug');
     const damaged = this.damagedById.get(id);
     if (damaged) {
