@@ -3,18 +3,20 @@
 // `open` request: a diff of the refs against the persisted index, or a
 // compile into memory) and answers every later request from it. Every reply
 // is a WorkerResult, so nothing throws across the boundary and a rejected
-// piscina task always means the thread itself failed.
+// piscina task always means the thread itself failed. A thread may start as
+// the manager's spare, before it has a repository: its first `open` names one.
 
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
-import { Piscina, workerData } from 'piscina';
+import { Piscina } from 'piscina';
 import { toWire } from '../src/errors.js';
 import { openGitStore } from '../src/git/open.js';
 import type { RepoView } from '../src/cache/repo-index.js';
 import { openRepository, type OpenedRepository, type PendingWrite } from '../src/index/open.js';
 import type { BugJson, CacheStats, Handlers, WorkerConfig, WorkerRequest, WorkerResult } from '../src/cache/protocol.js';
 
-const config = workerData as WorkerConfig;
+/** Set by the first `open` (built() checks that it came, so build() may rely on it). */
+let config!: WorkerConfig;
 
 interface Built {
   index: RepoView;
@@ -41,6 +43,7 @@ async function build(): Promise<Built> {
 }
 
 function built(): Promise<Built> {
+  if (!config) return Promise.reject(new Error('the worker was not opened on a repository'));
   building ??= build();
   return building;
 }
@@ -61,7 +64,10 @@ function stats(b: Built): CacheStats {
 }
 
 const handlers: Handlers = {
-  open: async () => stats(await built()),
+  open: async (req) => {
+    if (!config && req.config) config = req.config;
+    return stats(await built());
+  },
   stats: async () => stats(await built()),
   list: async (req) => (await built()).index.list(req),
   bug: async (req) => {
@@ -83,7 +89,7 @@ const handlers: Handlers = {
   },
   resolve: async (req) => (await built()).index.resolve(req.what, req.prefix),
   fault: async (req) => {
-    if (!config.allowFaults) throw new Error('fault injection is disabled');
+    if (!config?.allowFaults) throw new Error('fault injection is disabled');
     const b = await built();
     if (req.fault === 'crash') setImmediate(() => process.exit(70));
     if (req.fault === 'oom') {

@@ -1,8 +1,9 @@
 // GitBugCacheManager: one worker thread per repository, spawned on the first
-// bug request, kept warm while used, closed when idle, thrown away when the
-// repository's bug refs change. Every interleaving of requests, builds,
-// invalidations, idle expiry and shutdown is decided here, on the main thread,
-// where all of it runs without locks (single-threaded event loop).
+// bug request (or taken from a prewarmed spare), kept warm while used, closed
+// when idle, thrown away when the repository's bug refs change. Every
+// interleaving of requests, builds, invalidations, idle expiry and shutdown
+// is decided here, on the main thread, where all of it runs without locks
+// (single-threaded event loop).
 
 import { Piscina } from 'piscina';
 import { pino, type Logger } from 'pino';
@@ -126,6 +127,16 @@ export class GitBugCacheManager {
   private readonly replies: ReplyCache | undefined;
   /** every entry with a live pool, current or draining */
   private readonly live = new Set<Entry>();
+  /**
+   * A started thread, its modules loaded, that belongs to no repository yet:
+   * the next open takes it instead of paying thread start and module loading.
+   */
+  private spare: Piscina | undefined;
+  /** spare pools alive (the current one, and any being destroyed): they count against maxWorkers */
+  private readonly spares = new Set<Piscina>();
+  private spareTimer: NodeJS.Timeout | undefined;
+  /** when a call last left (performance.now()): no spare is kept past the idle timeout */
+  private lastUse = 0;
   private readonly destroying = new Set<Promise<void>>();
   private inFlight = 0;
   private closing = false;
@@ -244,8 +255,9 @@ export class GitBugCacheManager {
       return queued.promise;
     }
     if (this.waiting.size === 0) {
-      this.makeRoom(1);
-      if (this.live.size < this.opts.maxWorkers) {
+      // Taking the spare starts no thread, so it needs no room.
+      if (!this.spare) this.makeRoom(1);
+      if (this.spare || this.threadsAlive() < this.opts.maxWorkers) {
         const entry = open();
         this.enter(entry);
         return entry;
@@ -275,7 +287,7 @@ export class GitBugCacheManager {
   /** Starts queued opens while threads are free (called whenever one stops). */
   private wake(): void {
     for (const [key, w] of this.waiting) {
-      if (this.live.size >= this.opts.maxWorkers) return;
+      if (!this.spare && this.threadsAlive() >= this.opts.maxWorkers) return;
       this.waiting.delete(key);
       clearTimeout(w.timer);
       let entry: Entry;
@@ -324,6 +336,7 @@ export class GitBugCacheManager {
     }
     this.closing = true;
     clearTimeout(this.roomTimer);
+    this.dropSpare();
     for (const [key, w] of this.waiting) {
       this.waiting.delete(key);
       clearTimeout(w.timer);
@@ -338,6 +351,15 @@ export class GitBugCacheManager {
       this.destroy(entry);
     }
     await this.settle();
+  }
+
+  /** Test hook (allowFaults only): the spare's thread dies, as a crash would end it. */
+  async crashSpare(): Promise<boolean> {
+    if (!this.opts.allowFaults) throw new Error('fault injection is disabled');
+    const thread = this.spare?.threads[0];
+    if (!thread) return false;
+    await thread.terminate();
+    return true;
   }
 
   /** Names of repositories with a current (not draining) worker. */
@@ -357,6 +379,7 @@ export class GitBugCacheManager {
   workerThreads(): number {
     let n = 0;
     for (const e of this.live) n += e.pool.threads.length;
+    for (const pool of this.spares) n += pool.threads.length;
     return n;
   }
 
@@ -367,17 +390,18 @@ export class GitBugCacheManager {
   }
 
   private open(repo: string, path: string): Entry {
-    this.makeRoom(1);
+    const spare = this.takeSpare();
+    if (!spare) this.makeRoom(1);
     const stamp = refStamp(path);
-    const entry = new Entry(repo, path, this.spawn(repo, path), stamp);
+    const entry = new Entry(repo, path, spare ?? this.spawn(), stamp);
     this.entries.set(repo, entry);
     this.live.add(entry);
-    this.metrics.workers.set(this.live.size);
+    this.metrics.workers.set(this.threadsAlive());
     this.metrics.opens.inc();
-    this.log.info({ repo }, 'cache worker started');
+    this.log.info({ repo, spare: spare !== undefined }, 'cache worker started');
     const endTimer = this.metrics.buildSeconds.startTimer();
     entry.ready = this.settleStamp(entry)
-      .then(() => entry.pool.run({ kind: 'open' }))
+      .then(() => entry.pool.run({ kind: 'open', config: this.configFor(repo, path) }))
       .then(
         (result: WorkerResult<'open'>) => {
           const stats = unwrap(result);
@@ -411,6 +435,11 @@ export class GitBugCacheManager {
       this.retire(entry, 'broken');
     });
     entry.ready.finally(() => clearTimeout(timeout)).catch(() => {});
+    // The next spare starts once this build is done, not competing with it for CPU.
+    entry.ready.then(
+      () => this.replenish(),
+      () => undefined,
+    );
     return entry;
   }
 
@@ -450,16 +479,20 @@ export class GitBugCacheManager {
     entry.settled = true;
   }
 
-  private spawn(repo: string, path: string): Piscina {
-    const workerData: WorkerConfig = {
+  /** What a worker needs to serve a repository, sent with its first `open`. */
+  private configFor(repo: string, path: string): WorkerConfig {
+    return {
       repoPath: path,
       backend: this.opts.backend,
       allowFaults: this.opts.allowFaults,
       ...(this.opts.indexDir ? { indexFile: indexFileFor(this.opts.indexDir, repo) } : {}),
     };
+  }
+
+  /** A pool of one thread, which starts and loads the worker's modules at once. */
+  private spawn(): Piscina {
     const pool = new Piscina({
       filename: workerFile('cache-worker'),
-      workerData,
       minThreads: 1,
       maxThreads: 1,
       // Idle handling is ours (per repository, reset by each request).
@@ -471,14 +504,91 @@ export class GitBugCacheManager {
     return pool;
   }
 
+  private threadsAlive(): number {
+    return this.live.size + this.spares.size;
+  }
+
+  /**
+   * Starts a spare for the next open when a thread is free for it: never
+   * while opens wait for a thread, never beyond maxWorkers.
+   */
+  private replenish(): void {
+    if (this.spare || this.closing || this.opts.mode !== 'warm' || this.waiting.size > 0) return;
+    if (this.threadsAlive() >= this.opts.maxWorkers) return;
+    const pool = this.spawn();
+    this.spare = pool;
+    this.spares.add(pool);
+    // Its thread died (piscina would start another): drop it; the next open
+    // spawns cold and starts a new spare after its build.
+    pool.on('workerDestroy', () => {
+      if (this.spare !== pool) return;
+      this.metrics.workerFailures.inc();
+      this.log.error('spare cache worker stopped');
+      this.dropSpare();
+    });
+    this.metrics.workers.set(this.threadsAlive());
+    this.armSpareTimer(this.opts.idleTimeoutMs);
+  }
+
+  /** The spare's thread, now the caller's (its count moves from spares to live). */
+  private takeSpare(): Piscina | undefined {
+    const pool = this.spare;
+    if (!pool) return undefined;
+    this.spare = undefined;
+    this.spares.delete(pool);
+    clearTimeout(this.spareTimer);
+    this.spareTimer = undefined;
+    this.metrics.spareOpens.inc();
+    return pool;
+  }
+
+  private dropSpare(): void {
+    const pool = this.spare;
+    if (!pool) return;
+    this.spare = undefined;
+    clearTimeout(this.spareTimer);
+    this.spareTimer = undefined;
+    // A tick later: when its thread has just died, piscina lists it until the
+    // report of that death returns, and destroy() would wait for it forever.
+    const done = new Promise((resolve) => setImmediate(resolve))
+      .then(() => pool.destroy())
+      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'spare worker did not stop cleanly'))
+      .finally(() => {
+        this.spares.delete(pool);
+        this.destroying.delete(done);
+        this.metrics.workers.set(this.threadsAlive());
+        this.wake();
+      });
+    this.destroying.add(done);
+  }
+
+  /** The spare goes once no call has been made for the idle timeout, like the workers it serves. */
+  private armSpareTimer(ms: number): void {
+    this.spareTimer = setTimeout(
+      () => {
+        this.spareTimer = undefined;
+        const quiet = performance.now() - this.lastUse;
+        if (this.inFlight === 0 && quiet >= this.opts.idleTimeoutMs) this.dropSpare();
+        else this.armSpareTimer(this.inFlight > 0 ? this.opts.idleTimeoutMs : this.opts.idleTimeoutMs - quiet);
+      },
+      Math.max(1, Math.ceil(ms)),
+    );
+    this.spareTimer.unref();
+  }
+
   /**
    * Closes least recently used idle workers until `reserve` more fit under the
    * bound. Busy ones are never taken from under their calls: opens wait for
    * them instead (admit).
    */
   private makeRoom(reserve: number): void {
-    let staying = 0;
+    let staying = this.spare ? 1 : 0;
     for (const e of this.live) if (!e.destroyed) staying++;
+    // The spare is the first to go: it serves no one yet.
+    if (this.spare && staying + reserve > this.opts.maxWorkers) {
+      this.dropSpare();
+      staying--;
+    }
     const now = performance.now();
     let retryIn = Infinity;
     for (const e of [...this.entries.values()]) {
@@ -519,6 +629,7 @@ export class GitBugCacheManager {
   private leave(entry: Entry): void {
     entry.inFlight--;
     this.inFlight--;
+    this.lastUse = performance.now();
     if (entry.inFlight > 0) return;
     entry.lastUsed = performance.now();
     if (entry.ending) this.destroy(entry);
@@ -563,7 +674,7 @@ export class GitBugCacheManager {
       .finally(() => {
         this.live.delete(entry);
         this.destroying.delete(done);
-        this.metrics.workers.set(this.live.size);
+        this.metrics.workers.set(this.threadsAlive());
         this.wake();
       });
     this.destroying.add(done);
@@ -602,9 +713,9 @@ export class GitBugCacheManager {
   /** The naive design, for benchmarks: build, answer, discard. */
   private async callOnce<K extends RequestKind>(repo: string, path: string, req: RequestOf<K>): Promise<ReplyOf<K>> {
     const start = (): Entry => {
-      const e = new Entry(repo, path, this.spawn(repo, path), '');
+      const e = new Entry(repo, path, this.spawn(), '');
       this.live.add(e);
-      this.metrics.workers.set(this.live.size);
+      this.metrics.workers.set(this.threadsAlive());
       this.metrics.opens.inc();
       return e;
     };
@@ -616,7 +727,7 @@ export class GitBugCacheManager {
       });
     try {
       const endTimer = this.metrics.buildSeconds.startTimer();
-      const stats = unwrap(await run({ kind: 'open' }));
+      const stats = unwrap(await run({ kind: 'open', config: this.configFor(repo, path) }));
       endTimer({ kind: stats.kind });
       this.metrics.refreshedBugs.inc(stats.refreshed);
       return unwrap(await run(req));

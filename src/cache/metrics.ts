@@ -9,6 +9,7 @@ export type InvalidationReason = 'hook' | 'refs-changed' | 'manual';
 export interface CacheMetrics {
   workers: Gauge;
   opens: Counter;
+  spareOpens: Counter;
   buildSeconds: Histogram<'kind'>;
   refreshedBugs: Counter;
   hits: Counter;
@@ -34,6 +35,11 @@ export function createCacheMetrics(registry: Registry, indexDir?: string): Cache
   return {
     workers: new Gauge({ name: 'bugserve_cache_workers', help: 'Live cache worker threads', registers }),
     opens: new Counter({ name: 'bugserve_cache_opens_total', help: 'Caches built (worker starts)', registers }),
+    spareOpens: new Counter({
+      name: 'bugserve_cache_spare_opens_total',
+      help: 'Opens that took the prewarmed spare worker thread instead of starting one',
+      registers,
+    }),
     buildSeconds: new Histogram({
       name: 'bugserve_cache_build_seconds',
       help: 'Time to build a repository cache, worker start included (kind: full compile or incremental from the index)',

@@ -6,7 +6,11 @@ import type { WireError } from '../errors.js';
 import type { GitBackend } from '../git/open.js';
 import type { Bug, BugExcerpt, DamagedBug, Identity } from '../gitbug/types.js';
 
-/** What a worker is started with (piscina's workerData). */
+/**
+ * The repository a worker serves, sent with its first request (`open`): a
+ * thread starts, and loads its modules, before it belongs to one (the
+ * manager's spare).
+ */
 export interface WorkerConfig {
   repoPath: string;
   backend: GitBackend;
@@ -48,6 +52,8 @@ export interface StatsRequest {
 /** Builds the cache (first call on a fresh worker) and reports its stats. */
 export interface OpenRequest {
   kind: 'open';
+  /** the manager's first request to a worker carries it, and the worker keeps it */
+  config?: WorkerConfig;
 }
 
 /**

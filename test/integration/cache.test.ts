@@ -30,6 +30,14 @@ async function metric(m: GitBugCacheManager, name: string, labels?: Record<strin
 
 const listAll = { kind: 'list', q: '', page: 1, perPage: 50 } as const;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits (bounded) for what a manager does in the background, such as starting or stopping the spare. */
+async function until(cond: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${cond.toString()}`);
+    await sleep(10);
+  }
+}
 
 let small: { author: string; ids: string[] };
 beforeAll(() => {
@@ -44,14 +52,14 @@ afterEach(async () => {
 afterAll(() => tmp.remove());
 
 describe('opening', () => {
-  it('starts nothing until the first bug request, then one worker', async () => {
+  it('starts nothing until the first bug request, then one worker and a spare for the next open', async () => {
     const m = manager();
     expect(m.workerThreads()).toBe(0);
     expect(await metric(m, 'bugserve_cache_opens_total')).toBe(0);
     const reply = await m.call('small', listAll);
     expect(reply.total).toBe(12);
     expect(m.warmRepositories()).toEqual(['small']);
-    expect(m.workerThreads()).toBe(1);
+    expect(m.workerThreads()).toBe(2);
   });
 
   it('builds once for many simultaneous first requests', async () => {
@@ -59,7 +67,7 @@ describe('opening', () => {
     const replies = await Promise.all(Array.from({ length: 20 }, () => m.call('small', listAll)));
     expect(replies.every((r) => r.total === 12)).toBe(true);
     expect(await metric(m, 'bugserve_cache_opens_total')).toBe(1);
-    expect(m.workerThreads()).toBe(1);
+    expect(m.workerThreads()).toBe(2); // and the spare
   });
 
   it('answers later requests from the warm worker without rebuilding', async () => {
@@ -183,7 +191,7 @@ describe('interleavings', () => {
     // The next request is served by a new worker; the old one is gone once drained.
     expect((await m.call('small', listAll)).total).toBe(12);
     await sleep(50);
-    expect(m.workerThreads()).toBe(1);
+    expect(m.workerThreads()).toBe(2); // the new one and a spare
   });
 
   it('a request that starts after an invalidation never gets the build that invalidation interrupted', async () => {
@@ -203,7 +211,7 @@ describe('interleavings', () => {
     expect([4, 5]).toContain((await before).total);
     expect(await metric(m, 'bugserve_cache_opens_total')).toBe(2);
     await sleep(50);
-    expect(m.workerThreads()).toBe(1);
+    expect(m.workerThreads()).toBe(2); // the current one and a spare
   });
 
   it('keeps answering while pushes land faster than a build', async () => {
@@ -289,6 +297,107 @@ describe('interleavings', () => {
   });
 });
 
+describe('the prewarmed spare', () => {
+  it('an open after the first takes a thread already started, and another spare follows', async () => {
+    const m = manager();
+    await m.call('small', listAll);
+    expect(await metric(m, 'bugserve_cache_spare_opens_total')).toBe(0);
+    expect((await m.call('third', listAll)).total).toBe(2);
+    expect(await metric(m, 'bugserve_cache_spare_opens_total')).toBe(1);
+    expect(m.warmRepositories().sort()).toEqual(['small', 'third']);
+    // Both repositories' threads and the next spare: live threads, counted and bounded.
+    expect(m.workerThreads()).toBe(3);
+    expect(await metric(m, 'bugserve_cache_workers')).toBe(3);
+    // A reopen after a push takes it too, and sees the push.
+    const path = `${reposDir}/reopen.git`;
+    const { author } = smallRepo(path, 1);
+    expect((await m.call('reopen', listAll)).total).toBe(1);
+    writeBug(path, author, [[ops.create('pushed')]]);
+    m.invalidateCache('reopen', 'hook');
+    expect((await m.call('reopen', listAll)).total).toBe(2);
+    expect(await metric(m, 'bugserve_cache_spare_opens_total')).toBe(3);
+    expect(await metric(m, 'bugserve_cache_opens_total')).toBe(4);
+  });
+
+  it('refresh ahead after a push starts on the spare', async () => {
+    const path = `${reposDir}/ahead.git`;
+    const { author } = smallRepo(path, 2);
+    const m = manager({ indexDir: `${tmp.path}/cache-ahead` });
+    await m.call('ahead', listAll);
+    writeBug(path, author, [[ops.create('pushed')]]);
+    m.invalidateCache('ahead', 'hook');
+    expect(await metric(m, 'bugserve_cache_spare_opens_total')).toBe(1);
+    expect((await m.call('ahead', listAll)).total).toBe(3);
+    expect(await metric(m, 'bugserve_cache_opens_total')).toBe(2);
+  });
+
+  it('holds --max-workers under a flood of first requests with a spare alive', async () => {
+    const names = Array.from({ length: 5 }, (_, i) => `flood/r${i}`);
+    names.forEach((name, i) => smallRepo(`${reposDir}/${name}.git`, i + 1));
+    const m = manager({ maxWorkers: 3 });
+    await m.call('small', listAll);
+    expect(m.workerThreads()).toBe(2);
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, m.workerThreads())), 1);
+    const replies = await Promise.all([...names, ...names].map((name) => m.call(name, listAll)));
+    clearInterval(sampler);
+    expect(replies.map((r) => r.total)).toEqual([1, 2, 3, 4, 5, 1, 2, 3, 4, 5]);
+    expect(Math.max(peak, m.workerThreads())).toBeLessThanOrEqual(3);
+    expect(await metric(m, 'bugserve_cache_spare_opens_total')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('makes no spare when --max-workers leaves no room for one', async () => {
+    const m = manager({ maxWorkers: 1 });
+    await m.call('small', listAll);
+    await m.call('third', listAll);
+    await sleep(100);
+    expect(m.workerThreads()).toBe(1);
+    expect(await metric(m, 'bugserve_cache_spare_opens_total')).toBe(0);
+  });
+
+  it('is kept while repositories are used, and gone with them after the idle timeout', async () => {
+    const m = manager({ idleTimeoutMs: 200 });
+    await m.call('small', listAll);
+    // Used for longer than the idle timeout: the spare stays for the next open.
+    for (let i = 0; i < 8; i++) {
+      await m.call('small', listAll);
+      await sleep(50);
+    }
+    expect(m.workerThreads()).toBe(2);
+    await m.call('third', listAll);
+    expect(await metric(m, 'bugserve_cache_spare_opens_total')).toBe(1);
+    expect(m.workerThreads()).toBe(3);
+    // Nothing used for the idle timeout: no thread at all.
+    await until(async () => m.workerThreads() === 0 && (await metric(m, 'bugserve_cache_workers')) === 0);
+    expect(m.warmRepositories()).toEqual([]);
+    expect(await metric(m, 'bugserve_cache_idle_closes_total')).toBe(2);
+  });
+
+  it('close() stops the spare too', async () => {
+    const m = manager();
+    await m.call('small', listAll);
+    expect(m.workerThreads()).toBe(2);
+    await m.close();
+    expect(m.workerThreads()).toBe(0);
+    expect(await metric(m, 'bugserve_cache_workers')).toBe(0);
+  });
+
+  it('a spare that dies is dropped, the next open starts cold and works, and a new spare follows', async () => {
+    const m = manager();
+    await m.call('small', listAll);
+    expect(await m.crashSpare()).toBe(true);
+    await until(() => m.workerThreads() === 1);
+    expect(await metric(m, 'bugserve_cache_worker_failures_total')).toBe(1);
+    await sleep(100);
+    expect(m.workerThreads()).toBe(1); // not started again until an open needs one
+    expect((await m.call('third', listAll)).total).toBe(2);
+    expect(await metric(m, 'bugserve_cache_spare_opens_total')).toBe(0);
+    expect(m.workerThreads()).toBe(3);
+    expect((await m.call('group/other', listAll)).total).toBe(3);
+    expect(await metric(m, 'bugserve_cache_spare_opens_total')).toBe(1);
+  });
+});
+
 describe('failing workers', () => {
   it('fails the requests of a crashed worker clearly, and the next request starts a new one', async () => {
     const m = manager();
@@ -321,6 +430,7 @@ describe('per-request mode', () => {
     const m = manager({ mode: 'per-request' });
     for (let i = 0; i < 3; i++) expect((await m.call('small', listAll)).total).toBe(12);
     expect(await metric(m, 'bugserve_cache_opens_total')).toBe(3);
+    expect(await metric(m, 'bugserve_cache_spare_opens_total')).toBe(0);
     await sleep(50);
     expect(m.workerThreads()).toBe(0);
   });
