@@ -356,17 +356,16 @@ describe('the prewarmed spare', () => {
   });
 
   it('is kept while repositories are used, and gone with them after the idle timeout', async () => {
-    const m = manager({ idleTimeoutMs: 200 });
+    const m = manager({ idleTimeoutMs: 300 });
     await m.call('small', listAll);
     // Used for longer than the idle timeout: the spare stays for the next open.
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 10; i++) {
       await m.call('small', listAll);
       await sleep(50);
     }
     expect(m.workerThreads()).toBe(2);
     await m.call('third', listAll);
     expect(await metric(m, 'bugserve_cache_spare_opens_total')).toBe(1);
-    expect(m.workerThreads()).toBe(3);
     // Nothing used for the idle timeout: no thread at all.
     await until(async () => m.workerThreads() === 0 && (await metric(m, 'bugserve_cache_workers')) === 0);
     expect(m.warmRepositories()).toEqual([]);
