@@ -43,7 +43,12 @@ export function startChildServer(opts: ChildServerOptions): Promise<ChildServer>
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-/** GET url; resolves with [status, milliseconds until the whole body arrived]. */
+/**
+ * GET url; resolves with [status, milliseconds until the whole body arrived].
+ * A kept-alive socket the server closed just as it was reused (its idle
+ * timeout, after a long gap between requests) fails with ECONNRESET: that
+ * request is sent again on a new socket, as Node's documentation advises.
+ */
 export function timedGet(url: string): Promise<[number, number]> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -52,6 +57,9 @@ export function timedGet(url: string): Promise<[number, number]> {
       res.on('end', () => resolve([res.statusCode ?? 0, performance.now() - started]));
       res.on('error', reject);
     });
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (req.reusedSocket && err.code === 'ECONNRESET') timedGet(url).then(resolve, reject);
+      else reject(err);
+    });
   });
 }
