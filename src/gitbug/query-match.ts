@@ -82,8 +82,8 @@ export interface SearchIndex<T extends Indexable = CompiledBug> {
   readonly people: readonly Person[];
   /** per bug: position of the author in `people` */
   readonly author: Int32Array;
-  readonly participants: readonly Int32Array[];
-  readonly actors: readonly Int32Array[];
+  readonly participants: PeopleLists;
+  readonly actors: PeopleLists;
   /** label -> per-bug membership (1 = has it) */
   readonly labels: ReadonlyMap<string, Uint8Array>;
   /** per bug: 1 when it has no label */
@@ -94,6 +94,25 @@ export interface SearchIndex<T extends Indexable = CompiledBug> {
   readonly texts: readonly string[] | undefined;
   /** bug positions in ascending order, per sort key */
   readonly orders: Readonly<Record<SortBy, Int32Array>>;
+}
+
+/**
+ * Every bug's list of people (positions in `people`), in one array: bug i's
+ * list is at[end[i - 1] .. end[i]). One array instead of a small one per bug,
+ * which cost an allocation each on every open.
+ */
+export interface PeopleLists {
+  readonly at: Int32Array;
+  readonly end: Int32Array;
+}
+
+function peopleLists(n: number, listOf: (i: number) => readonly string[], personOf: (id: string) => number): PeopleLists {
+  const end = new Int32Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) end[i] = total += listOf(i).length;
+  const at = new Int32Array(total);
+  for (let i = 0, k = 0; i < n; i++) for (const id of listOf(i)) at[k++] = personOf(id);
+  return { at, end };
 }
 
 export function buildSearchIndex<T extends Indexable>(bugs: readonly T[], identities: ReadonlyMap<string, Identity>): SearchIndex<T> {
@@ -122,8 +141,6 @@ export function buildSearchIndex<T extends Indexable>(bugs: readonly T[], identi
   const closed = new Uint8Array(n);
   const unlabeled = new Uint8Array(n);
   const author = new Int32Array(n);
-  const participants = new Array<Int32Array>(n);
-  const actors = new Array<Int32Array>(n);
   const labels = new Map<string, Uint8Array>();
   const titles = new Array<string>(n);
   const texts: string[] | undefined = n > 0 && 'mentioned' in bugs[0] ? undefined : new Array<string>(n);
@@ -139,8 +156,6 @@ export function buildSearchIndex<T extends Indexable>(bugs: readonly T[], identi
       for (const c of b.comments) personOf(c.author.id, c.author.name);
       for (const t of b.timeline) personOf(t.author.id, t.author.name);
     }
-    participants[i] = Int32Array.from(b.participants, (id) => personOf(id));
-    actors[i] = Int32Array.from(b.actors, (id) => personOf(id));
 
     if (b.labels.length === 0) unlabeled[i] = 1;
     for (const l of b.labels) {
@@ -158,8 +173,8 @@ export function buildSearchIndex<T extends Indexable>(bugs: readonly T[], identi
     closed,
     people,
     author,
-    participants,
-    actors,
+    participants: peopleLists(n, (i) => bugs[i].participants, personOf),
+    actors: peopleLists(n, (i) => bugs[i].actors, personOf),
     labels,
     unlabeled,
     titles,
@@ -278,9 +293,9 @@ function compile<T extends Indexable>(index: SearchIndex<T>, q: Query, textMatch
     if (names.length === 0) continue;
     const who = matchPeople(index.people, names);
     if (!who) return null;
+    const { at, end } = lists;
     tests.push((i) => {
-      const list = lists[i];
-      for (let k = 0; k < list.length; k++) if (who[list[k]] === 1) return true;
+      for (let k = i === 0 ? 0 : end[i - 1]; k < end[i]; k++) if (who[at[k]] === 1) return true;
       return false;
     });
   }
@@ -340,8 +355,10 @@ function sortOrders(bugs: readonly SearchFields[]): Record<SortBy, Int32Array> {
   }
   const byId = (a: number, b: number) => (bugs[a].id < bugs[b].id ? -1 : bugs[a].id > bugs[b].id ? 1 : 0);
   const positions = () => Int32Array.from({ length: n }, (_, i) => i);
+  // Both views hand their bugs over sorted by id already.
+  const sortedById = bugs.every((b, i) => i === 0 || bugs[i - 1].id < b.id);
   return {
-    id: positions().sort(byId),
+    id: sortedById ? positions() : positions().sort(byId),
     // Equal lamport clocks mean concurrent edits: git-bug falls back to wall time.
     creation: positions().sort((a, b) => bugs[a].createClock - bugs[b].createClock || created[a] - created[b] || byId(a, b)),
     edit: positions().sort((a, b) => bugs[a].editClock - bugs[b].editClock || edited[a] - edited[b] || byId(a, b)),

@@ -258,16 +258,21 @@ function writeChanges(
   catalog: ReadonlyMap<string, CatalogEntry>,
   oldIdentities: ReadonlyMap<string, OldIdentity>,
 ): CatalogEntry[] {
+  // Nothing to write when nothing changed (a reopen after idle or a restart):
+  // the catalog, in id order already, is the answer.
+  const unchanged =
+    loaded.bugs.length === 0 &&
+    loaded.damaged.length === 0 &&
+    loaded.bugRefs.size === catalog.size &&
+    [...loaded.bugRefs.keys()].every((ref) => catalog.has(ref.slice(BUGS_PREFIX.length))) &&
+    !identitiesChanged(loaded, oldIdentities);
+  if (unchanged) return [...catalog.values()];
   const w = writer(db, loaded);
   const liveIds = [...w.headOf.keys()].sort();
   const live = new Set(liveIds);
   const fresh = new Map<string, CatalogEntry>();
   const gone = [...catalog.values()].filter((e) => !live.has(e.id));
   const entries = () => liveIds.map((id) => fresh.get(id) ?? catalog.get(id)!);
-  // Nothing to write when nothing changed (a reopen after idle or a restart).
-  if (gone.length === 0 && loaded.bugs.length === 0 && loaded.damaged.length === 0 && !identitiesChanged(loaded, oldIdentities)) {
-    return entries();
-  }
   db.transaction(() => {
     for (const e of gone) w.drop(e.n);
     for (const b of loaded.bugs) fresh.set(b.id, w.bug(b));
