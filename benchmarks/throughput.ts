@@ -5,7 +5,7 @@
 
 import autocannon from 'autocannon';
 import { REPOS_DIR, type Dataset } from './lib/data.js';
-import { startChildServer, timedGet } from './lib/http.js';
+import { serverIndexWritten, startChildServer, timedGet } from './lib/http.js';
 import { table, type Section, type Target } from './lib/report.js';
 import { ms, verdict } from './lib/stats.js';
 
@@ -35,6 +35,7 @@ export async function throughputSection(ds: Dataset, seconds: number, log: (s: s
       [`page: /${ds.name}/bugs`, `/${ds.name}/bugs`],
     ] as const;
     await timedGet(server.url + urls[1][1]); // build the cache first
+    await serverIndexWritten(server.url);
     const healthz = new Map<number, number>();
     for (const [name, p] of urls) {
       for (const connections of [8, 64]) {

@@ -10,7 +10,7 @@ import { GitBugCacheManager } from '../src/cache/manager.js';
 import { bugOf, type BugJson, type WorkerRequest } from '../src/cache/protocol.js';
 import { freshIndexDir } from './cold.js';
 import { REPOS_DIR, type Dataset } from './lib/data.js';
-import { startChildServer, timedGet } from './lib/http.js';
+import { serverIndexWritten, startChildServer, timedGet } from './lib/http.js';
 import { table, type Section, type Target } from './lib/report.js';
 import { ms, spread, summarize, times, verdict } from './lib/stats.js';
 
@@ -109,6 +109,7 @@ export async function warmSection(plans: WarmPlan[], log: (s: string) => void): 
       await cache.indexWritten(ds.name);
       // Build the server's cache before timing it.
       await timedGet(server.url + `/${ds.name}/bugs`);
+      await serverIndexWritten(server.url);
       for (const page of pagesOf(ds, big)) {
         const side = summarize(await timeCalls(cache, ds.name, page, plan.samples));
         const overHttp = summarize(await timeHttp(server.url + page.http, plan.samples));

@@ -44,6 +44,22 @@ export function startChildServer(opts: ChildServerOptions): Promise<ChildServer>
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 /**
+ * Waits until the server at `url` has written `count` first-build indexes
+ * (bugserve_cache_index_writes_total): a first build answers from memory and
+ * writes its index after, which would otherwise run during the timed requests.
+ */
+export async function serverIndexWritten(url: string, count = 1, timeoutMs = 180_000): Promise<void> {
+  const until = performance.now() + timeoutMs;
+  for (;;) {
+    const text = await (await fetch(`${url}/-/metrics`)).text();
+    const written = Number(/^bugserve_cache_index_writes_total (\d+)/m.exec(text)?.[1] ?? 0);
+    if (written >= count) return;
+    if (performance.now() > until) throw new Error(`the server wrote ${written} of ${count} indexes in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
  * GET url; resolves with [status, milliseconds until the whole body arrived].
  * A kept-alive socket the server closed just as it was reused (its idle
  * timeout, after a long gap between requests) fails with ECONNRESET: that

@@ -456,8 +456,10 @@ export class GitBugCacheManager {
         const step = unwrap<'persist'>(await entry.pool.run({ kind: 'persist' }));
         if (!step.done) continue;
         for (const notice of step.notices) this.log.warn({ repo: entry.name }, notice);
-        if (step.notices.length === 0)
+        if (step.notices.length === 0) {
+          this.metrics.indexWrites.inc();
           this.log.info({ repo: entry.name, bytes: step.indexBytes, ms: Math.round(performance.now() - started) }, 'bug index written');
+        }
         return;
       }
     } catch (err) {

@@ -12,6 +12,7 @@ export interface CacheMetrics {
   spareOpens: Counter;
   buildSeconds: Histogram<'kind'>;
   refreshedBugs: Counter;
+  indexWrites: Counter;
   hits: Counter;
   invalidations: Counter<'reason'>;
   idleCloses: Counter;
@@ -50,6 +51,11 @@ export function createCacheMetrics(registry: Registry, indexDir?: string): Cache
     refreshedBugs: new Counter({
       name: 'bugserve_cache_refreshed_bugs_total',
       help: 'Bugs compiled by cache builds (an incremental build compiles only what changed)',
+      registers,
+    }),
+    indexWrites: new Counter({
+      name: 'bugserve_cache_index_writes_total',
+      help: "First builds' indexes written to disk (after the build answered from memory)",
       registers,
     }),
     hits: new Counter({ name: 'bugserve_cache_hits_total', help: 'Requests answered by an already built cache', registers }),

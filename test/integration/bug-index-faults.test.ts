@@ -224,6 +224,8 @@ describe('through the manager', () => {
       expect(JSON.stringify(during[1])).toBe(JSON.stringify(expected.list({ q: '"the"', page: 1, perPage: 500 })));
       await m.indexWritten('big');
       expect(logged.filter((l) => l.includes('bug index written'))).toHaveLength(1);
+      const writes = (await m.registry.getMetricsAsJSON()).find((x) => x.name === 'bugserve_cache_index_writes_total')!;
+      expect(writes.values[0].value).toBe(1);
       // The same worker now answers from the index, identically.
       const after = await m.call('big', { kind: 'list', q: '"the"', page: 1, perPage: 500 });
       expect(JSON.stringify(after)).toBe(JSON.stringify(during[1]));
