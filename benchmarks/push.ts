@@ -144,6 +144,10 @@ export async function pushSection(source: Dataset, pushes: number, log: (s: stri
         target: 'warm (within 2x the warm baseline + 1 ms)',
         measured: `${ms(l.median)} (warm ${ms(w.median)})`,
         verdict: l.median <= 2 * w.median + 1 ? 'met' : 'not met',
+        cost:
+          'refresh ahead starts the replacement at once, on the prewarmed spare thread, but its incremental open (the refs, ' +
+          'the catalog, one bug compiled and written, the search index) takes about as long as a reopen (see the cold build ' +
+          'section): when it ends after 500 ms, the request waits for the rest of it.',
       },
     ],
   };
