@@ -70,11 +70,7 @@ const handlers: Handlers = {
   },
   stats: async () => stats(await built()),
   list: async (req) => (await built()).index.list(req),
-  bug: async (req) => {
-    const { index } = await built();
-    // resolve throws as bugJson does (not found, ambiguous); a damaged bug's id resolves and bugJson says why.
-    return { id: index.resolve('bug', req.prefix), json: index.bugJson(req.prefix) };
-  },
+  bug: async (req) => (await built()).index.bugJson(req.prefix),
   identity: async (req) => (await built()).index.identity(req.prefix),
   persist: async () => {
     const b = await built();

@@ -552,16 +552,11 @@ export class GitBugCacheManager {
     this.spareTimer = undefined;
     // A tick later: when its thread has just died, piscina lists it until the
     // report of that death returns, and destroy() would wait for it forever.
-    const done = new Promise((resolve) => setImmediate(resolve))
-      .then(() => pool.destroy())
-      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'spare worker did not stop cleanly'))
-      .finally(() => {
-        this.spares.delete(pool);
-        this.destroying.delete(done);
-        this.metrics.workers.set(this.threadsAlive());
-        this.wake();
-      });
-    this.destroying.add(done);
+    this.stopping(
+      new Promise((resolve) => setImmediate(resolve)).then(() => pool.destroy()),
+      'spare worker',
+      () => this.spares.delete(pool),
+    );
   }
 
   /** The spare goes once no call has been made for the idle timeout, like the workers it serves. */
@@ -670,11 +665,21 @@ export class GitBugCacheManager {
   private destroy(entry: Entry): void {
     if (entry.destroyed) return;
     entry.destroyed = true;
-    const done = entry.pool
-      .destroy()
-      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'worker did not stop cleanly'))
+    this.stopping(entry.pool.destroy(), 'worker', () => this.live.delete(entry));
+  }
+
+  /**
+   * Tracks a pool being destroyed (close() settles them all); once it has
+   * stopped, `forget` drops it from its set and waiting opens may start.
+   */
+  private stopping(destroyed: Promise<unknown>, what: string, forget: () => void): void {
+    const done: Promise<void> = destroyed
+      .then(
+        () => undefined,
+        (err: unknown) => this.log.warn({ err: (err as Error).message }, `${what} did not stop cleanly`),
+      )
       .finally(() => {
-        this.live.delete(entry);
+        forget();
         this.destroying.delete(done);
         this.metrics.workers.set(this.threadsAlive());
         this.wake();

@@ -117,7 +117,12 @@ export interface BugJson {
 
 /** The bug a BugJson holds, parsed. */
 export function bugOf(reply: BugJson): Bug {
-  return JSON.parse(Buffer.from(reply.json.buffer, reply.json.byteOffset, reply.json.byteLength).toString('utf8')) as Bug;
+  return parseBugJson(reply.json);
+}
+
+/** A bug's API JSON bytes, parsed (read in place, not copied). */
+export function parseBugJson(json: Uint8Array): Bug {
+  return JSON.parse(Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8')) as Bug;
 }
 
 export interface CacheStats {

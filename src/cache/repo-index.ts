@@ -10,7 +10,7 @@ import type { LoadedRepository } from '../gitbug/load.js';
 import { buildSearchIndex, runQueryWithCounts, type SearchIndex } from '../gitbug/query-match.js';
 import { DEFAULT_QUERY, parseQuery } from '../gitbug/query.js';
 import type { Bug, BugExcerpt, CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
-import type { ListReply, ListRequest } from './protocol.js';
+import type { BugJson, ListReply, ListRequest } from './protocol.js';
 
 const utf8 = new TextEncoder();
 
@@ -22,11 +22,11 @@ export interface RepoView {
   list(req: Omit<ListRequest, 'kind'>): ListReply;
   bug(prefix: string): Bug;
   /**
-   * The bug's API JSON (what bug() returns) as UTF-8 bytes in a buffer of
-   * their own, so a page crosses the thread boundary (moved, not copied) and
-   * the socket without re-encoding. Throws as bug() does.
+   * The bug's full id and its API JSON (what bug() returns) as UTF-8 bytes in
+   * a buffer of their own, so a page crosses the thread boundary (moved, not
+   * copied) and the socket without re-encoding. Throws as bug() does.
    */
-  bugJson(prefix: string): Uint8Array;
+  bugJson(prefix: string): BugJson;
   identity(prefix: string): Identity;
   /** The full id `prefix` names (a damaged bug's too). */
   resolve(what: 'bug' | 'identity', prefix: string): string;
@@ -62,32 +62,21 @@ export class RepoIndex implements RepoView {
 
   list(req: Omit<ListRequest, 'kind'>): ListReply {
     const query = parseQuery(req.q ?? DEFAULT_QUERY);
-    const { bugs, open, closed } = runQueryWithCounts(this.search, query);
-    const start = (req.page - 1) * req.perPage;
-    return {
-      total: bugs.length,
-      open,
-      closed,
-      page: req.page,
-      perPage: req.perPage,
-      bugs: bugs.slice(start, start + req.perPage).map((b) => withSnippet(excerpt(b), b, query.text)),
-      damaged: this.repo.damaged,
-    };
+    return listPage(req, runQueryWithCounts(this.search, query), this.repo.damaged, (b) => withSnippet(excerpt(b), b, query.text));
   }
 
   bug(prefix: string): Bug {
-    const id = resolvePrefix(this.bugIds, prefix, 'bug');
-    const damaged = this.damagedById.get(id);
-    if (damaged) {
-      throw damaged.code === 'unsupported_format'
-        ? new UnsupportedFormatError(id, damaged.version ?? 'unknown')
-        : new DamagedDataError(id, damaged.reason);
-    }
-    return publicBug(this.bugsById.get(id)!);
+    return publicBug(this.bugsById.get(this.readableId(prefix))!);
   }
 
-  bugJson(prefix: string): Uint8Array {
-    return utf8.encode(JSON.stringify(this.bug(prefix)));
+  bugJson(prefix: string): BugJson {
+    const id = this.readableId(prefix);
+    return { id, json: utf8.encode(JSON.stringify(publicBug(this.bugsById.get(id)!))) };
+  }
+
+  /** The full id `prefix` names, or why it cannot be read. */
+  private readableId(prefix: string): string {
+    return readableId(this.bugIds, this.damagedById, prefix);
   }
 
   /** The full id `prefix` names; a damaged bug's too (asking for it then says why it cannot be read). */
@@ -98,6 +87,40 @@ export class RepoIndex implements RepoView {
   identity(prefix: string): Identity {
     return this.repo.identities.get(resolvePrefix(this.identityIds, prefix, 'identity'))!;
   }
+}
+
+/**
+ * The full id of the compiled bug `prefix` names among `ids`; throws not
+ * found, ambiguous, or why a damaged bug cannot be read.
+ */
+export function readableId(ids: readonly string[], damagedById: ReadonlyMap<string, DamagedBug>, prefix: string): string {
+  const id = resolvePrefix(ids, prefix, 'bug');
+  const damaged = damagedById.get(id);
+  if (damaged) {
+    throw damaged.code === 'unsupported_format'
+      ? new UnsupportedFormatError(id, damaged.version ?? 'unknown')
+      : new DamagedDataError(id, damaged.reason);
+  }
+  return id;
+}
+
+/** One page of a query's result, as both views answer it. */
+export function listPage<T>(
+  req: Pick<ListRequest, 'page' | 'perPage'>,
+  found: { bugs: readonly T[]; open: number; closed: number },
+  damaged: readonly DamagedBug[],
+  excerptOf: (b: T) => BugExcerpt,
+): ListReply {
+  const start = (req.page - 1) * req.perPage;
+  return {
+    total: found.bugs.length,
+    open: found.open,
+    closed: found.closed,
+    page: req.page,
+    perPage: req.perPage,
+    bugs: found.bugs.slice(start, start + req.perPage).map(excerptOf),
+    damaged: [...damaged],
+  };
 }
 
 /** When a closed bug was last closed: its newest status change. */

@@ -3,9 +3,9 @@
 // damaged list); a bug page is read from the index when asked, as the UTF-8
 // JSON bytes it was stored as; free text goes through the index's trigram table.
 
-import { DamagedDataError, UnsupportedFormatError } from '../errors.js';
-import { listExcerpt, withSnippet, type RepoView } from '../cache/repo-index.js';
-import type { ListReply, ListRequest } from '../cache/protocol.js';
+import { DamagedDataError } from '../errors.js';
+import { listExcerpt, listPage, readableId, withSnippet, type RepoView } from '../cache/repo-index.js';
+import { parseBugJson, type BugJson, type ListReply, type ListRequest } from '../cache/protocol.js';
 import { resolvePrefix } from '../gitbug/id.js';
 import { buildSearchIndex, runQueryWithCounts, type SearchIndex } from '../gitbug/query-match.js';
 import { DEFAULT_QUERY, parseQuery } from '../gitbug/query.js';
@@ -71,40 +71,25 @@ export class IndexedRepo implements RepoView {
 
   list(req: Omit<ListRequest, 'kind'>): ListReply {
     const query = parseQuery(req.q ?? DEFAULT_QUERY);
-    const { bugs, open, closed } = runQueryWithCounts(this.search, query, (needles) => this.textMatch(needles));
-    const start = (req.page - 1) * req.perPage;
-    return {
-      total: bugs.length,
-      open,
-      closed,
-      page: req.page,
-      perPage: req.perPage,
-      bugs: bugs.slice(start, start + req.perPage).map((r) => {
-        const e = listExcerpt(r, r.comments, r.closedAt);
-        if (query.text.length === 0) return e;
-        // A snippet comes from the title when the title has the term: no read then.
-        const inTitle = r.title.toLowerCase().includes(query.text[0].toLowerCase());
-        return withSnippet(e, inTitle ? { title: r.title, comments: [] } : this.texts(r.id), query.text);
-      }),
-      damaged: [...this.damaged],
-    };
+    const found = runQueryWithCounts(this.search, query, (needles) => this.textMatch(needles));
+    return listPage(req, found, this.damaged, (r) => {
+      const e = listExcerpt(r, r.comments, r.closedAt);
+      if (query.text.length === 0) return e;
+      // A snippet comes from the title when the title has the term: no read then.
+      const inTitle = r.title.toLowerCase().includes(query.text[0].toLowerCase());
+      return withSnippet(e, inTitle ? { title: r.title, comments: [] } : this.texts(r.id), query.text);
+    });
   }
 
   bug(prefix: string): Bug {
-    return JSON.parse(Buffer.from(this.bugJson(prefix)).toString('utf8')) as Bug;
+    return parseBugJson(this.bugJson(prefix).json);
   }
 
-  bugJson(prefix: string): Uint8Array {
-    const id = resolvePrefix(this.bugIds, prefix, 'bug');
-    const damaged = this.damagedById.get(id);
-    if (damaged) {
-      throw damaged.code === 'unsupported_format'
-        ? new UnsupportedFormatError(id, damaged.version ?? 'unknown')
-        : new DamagedDataError(id, damaged.reason);
-    }
-    const page = this.readPage(this.nOf.get(id)!);
-    if (page === undefined) throw new DamagedDataError(id, 'the bug left the index while this worker was answering; try again');
-    return page;
+  bugJson(prefix: string): BugJson {
+    const id = readableId(this.bugIds, this.damagedById, prefix);
+    const json = this.readPage(this.nOf.get(id)!);
+    if (json === undefined) throw new DamagedDataError(id, 'the bug left the index while this worker was answering; try again');
+    return { id, json };
   }
 
   identity(prefix: string): Identity {

@@ -20,7 +20,7 @@ import type { GitStore } from '../git/store.js';
 import { loadRepository, type LoadedRepository, type LoadOptions } from '../gitbug/load.js';
 import { BUGS_PREFIX, IDENTITIES_PREFIX } from '../gitbug/refs.js';
 import { bugText } from '../gitbug/query-match.js';
-import type { CompiledBug, Identity } from '../gitbug/types.js';
+import type { CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
 import { encodeTexts } from './bug-texts.js';
 import { decodeCatalog, encodeCatalog, SHARDS, shardOf, toRow, type CatalogEntry } from './catalog.js';
 import {
@@ -208,7 +208,7 @@ function writer(db: IndexDb, loaded: LoadedRepository) {
   const deleteIdentity = db.prepare('DELETE FROM identities WHERE id = ?');
   const putShard = db.prepare('INSERT OR REPLACE INTO catalog (shard, value) VALUES (?, ?)');
   const headOf = new Map([...loaded.bugRefs].map(([ref, head]) => [ref.slice(BUGS_PREFIX.length), head]));
-  const identityHeadOf = new Map([...loaded.identityRefs].map(([ref, head]) => [ref.slice(IDENTITIES_PREFIX.length), head]));
+  const identityHeadOf = identityHeads(loaded);
   return {
     /** Writes a compiled bug's page and text (over any left by an interrupted write); its catalog entry. */
     bug(b: CompiledBug): CatalogEntry {
@@ -225,21 +225,14 @@ function writer(db: IndexDb, loaded: LoadedRepository) {
       deleteText.run(n);
       deleteBody.run(n);
     },
-    /** The identities as loaded: changed ones written, gone ones removed. False when none changed. */
-    identities(old: ReadonlyMap<string, { head: string }>): boolean {
-      let changed = false;
-      for (const id of old.keys()) {
-        if (loaded.identities.has(id)) continue;
-        deleteIdentity.run(id);
-        changed = true;
-      }
-      for (const [id, identity] of loaded.identities) {
-        const head = identityHeadOf.get(id)!;
-        if (old.get(id)?.head === head) continue;
-        putIdentity.run(id, head, JSON.stringify(identity));
-        changed = true;
-      }
-      return changed;
+    /** The catalog entry of a bug that could not be compiled (it has no page or text). */
+    damaged(d: DamagedBug): CatalogEntry {
+      return { id: d.id, n: 0, head: headOf.get(d.id)!, uses: loaded.uses.get(d.id) ?? [], row: null, damaged: d };
+    },
+    /** Applies identityChanges(): changed identities written, gone ones removed. */
+    identities(changes: IdentityChanges): void {
+      for (const id of changes.gone) deleteIdentity.run(id);
+      for (const id of changes.changed) putIdentity.run(id, identityHeadOf.get(id)!, JSON.stringify(loaded.identities.get(id)));
     },
     /** Rewrites the catalog's shards in `shards` from the live entries, sorted by id. */
     catalog(live: readonly CatalogEntry[], shards: ReadonlySet<number>): void {
@@ -258,39 +251,47 @@ function writeChanges(
   catalog: ReadonlyMap<string, CatalogEntry>,
   oldIdentities: ReadonlyMap<string, OldIdentity>,
 ): CatalogEntry[] {
+  const w = writer(db, loaded);
+  const gone = [...catalog.values()].filter((e) => !w.headOf.has(e.id));
+  const identities = identityChanges(loaded, oldIdentities);
   // Nothing to write when nothing changed (a reopen after idle or a restart):
   // the catalog, in id order already, is the answer.
-  const unchanged =
-    loaded.bugs.length === 0 &&
-    loaded.damaged.length === 0 &&
-    loaded.bugRefs.size === catalog.size &&
-    [...loaded.bugRefs.keys()].every((ref) => catalog.has(ref.slice(BUGS_PREFIX.length))) &&
-    !identitiesChanged(loaded, oldIdentities);
-  if (unchanged) return [...catalog.values()];
-  const w = writer(db, loaded);
-  const liveIds = [...w.headOf.keys()].sort();
-  const live = new Set(liveIds);
+  const compiled = loaded.bugs.length + loaded.damaged.length;
+  if (compiled === 0 && gone.length === 0 && identities.gone.length + identities.changed.length === 0) return [...catalog.values()];
   const fresh = new Map<string, CatalogEntry>();
-  const gone = [...catalog.values()].filter((e) => !live.has(e.id));
+  const liveIds = [...w.headOf.keys()].sort();
   const entries = () => liveIds.map((id) => fresh.get(id) ?? catalog.get(id)!);
   db.transaction(() => {
     for (const e of gone) w.drop(e.n);
     for (const b of loaded.bugs) fresh.set(b.id, w.bug(b));
     for (const d of loaded.damaged) {
       w.drop(catalog.get(d.id)?.n ?? 0);
-      fresh.set(d.id, { id: d.id, n: 0, head: w.headOf.get(d.id)!, uses: loaded.uses.get(d.id) ?? [], row: null, damaged: d });
+      fresh.set(d.id, w.damaged(d));
     }
-    w.identities(oldIdentities);
+    w.identities(identities);
     w.catalog(entries(), new Set([...gone.map((e) => e.id), ...fresh.keys()].map(shardOf)));
   })();
   return entries();
 }
 
-/** Whether writing the identities (writer().identities) would change anything. */
-function identitiesChanged(loaded: LoadedRepository, old: ReadonlyMap<string, OldIdentity>): boolean {
-  for (const id of old.keys()) if (!loaded.identities.has(id)) return true;
-  for (const id of loaded.identities.keys()) if (old.get(id)?.head !== loaded.identityRefs.get(IDENTITIES_PREFIX + id)) return true;
-  return false;
+interface IdentityChanges {
+  /** in the index, no longer readable from the refs */
+  gone: string[];
+  /** new, or at another head */
+  changed: string[];
+}
+
+function identityHeads(loaded: LoadedRepository): Map<string, string> {
+  return new Map([...loaded.identityRefs].map(([ref, head]) => [ref.slice(IDENTITIES_PREFIX.length), head]));
+}
+
+/** What writing the loaded identities over `old` changes. */
+function identityChanges(loaded: LoadedRepository, old: ReadonlyMap<string, { head: string }>): IdentityChanges {
+  const heads = identityHeads(loaded);
+  return {
+    gone: [...old.keys()].filter((id) => !loaded.identities.has(id)),
+    changed: [...loaded.identities.keys()].filter((id) => old.get(id)?.head !== heads.get(id)),
+  };
 }
 
 /** Bugs written between two looks at the clock in a first write. */
@@ -321,10 +322,8 @@ function firstWrite(file: string, loaded: LoadedRepository): PendingWrite {
           next += WRITE_BATCH;
           if (performance.now() >= until) return { done: false };
         }
-        for (const d of loaded.damaged) {
-          entries.set(d.id, { id: d.id, n: 0, head: w.headOf.get(d.id)!, uses: loaded.uses.get(d.id) ?? [], row: null, damaged: d });
-        }
-        w.identities(new Map());
+        for (const d of loaded.damaged) entries.set(d.id, w.damaged(d));
+        w.identities(identityChanges(loaded, new Map()));
         const live = [...entries.keys()].sort().map((id) => entries.get(id)!);
         w.catalog(live, new Set(Array.from({ length: SHARDS }, (_, k) => k)));
         db.exec('COMMIT');

@@ -15,12 +15,11 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitBugCacheManager } from '../../src/cache/manager.js';
 import { bugOf } from '../../src/cache/protocol.js';
-import { RepoIndex, type RepoView } from '../../src/cache/repo-index.js';
+import type { RepoView } from '../../src/cache/repo-index.js';
 import { generate } from '../../src/gen/generate.js';
-import { openGitStore } from '../../src/git/open.js';
-import { loadRepository } from '../../src/gitbug/load.js';
 import { indexFileFor } from '../../src/index/index-file.js';
-import { finishWrite, openRepository, type OpenedRepository } from '../../src/index/open.js';
+import type { OpenedRepository } from '../../src/index/open.js';
+import { compiledFromScratch, openIndexed } from '../helpers/bug-index.js';
 import { git, ops, tempDir, updateRef, writeBug, writePack } from '../helpers/git-bug-writer.js';
 
 const tmp = tempDir('bugserve-index-faults-');
@@ -41,24 +40,12 @@ afterAll(() => {
 });
 
 async function open(path: string, file: string): Promise<OpenedRepository> {
-  const store = openGitStore(path);
-  try {
-    const o = finishWrite(await openRepository(store, file));
-    dbs.push(o);
-    return o;
-  } finally {
-    await store.close();
-  }
+  const o = await openIndexed(path, file);
+  dbs.push(o);
+  return o;
 }
 
-async function truth(path: string): Promise<RepoIndex> {
-  const store = openGitStore(path);
-  try {
-    return new RepoIndex(await loadRepository(store));
-  } finally {
-    await store.close();
-  }
-}
+const truth = compiledFromScratch;
 
 /** What a visitor sees: every bug page and a few lists, free text included. */
 function seen(view: RepoView, ids: string[]): string {

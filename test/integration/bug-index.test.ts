@@ -10,11 +10,10 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RepoIndex, type RepoView } from '../../src/cache/repo-index.js';
+import type { RepoView } from '../../src/cache/repo-index.js';
 import { generate } from '../../src/gen/generate.js';
-import { openGitStore } from '../../src/git/open.js';
-import { loadRepository } from '../../src/gitbug/load.js';
-import { finishWrite, openRepository, type OpenedRepository } from '../../src/index/open.js';
+import type { OpenedRepository } from '../../src/index/open.js';
+import { compiledFromScratch, openIndexed } from '../helpers/bug-index.js';
 import {
   git,
   nonce,
@@ -54,23 +53,8 @@ function editClockOf(repo: string, commit: string): number {
   return Number(entry?.slice('edit-clock-'.length) ?? 0);
 }
 
-async function truth(repo: string): Promise<RepoIndex> {
-  const store = openGitStore(repo);
-  try {
-    return new RepoIndex(await loadRepository(store));
-  } finally {
-    await store.close();
-  }
-}
-
-async function open(repo: string, file: string): Promise<OpenedRepository> {
-  const store = openGitStore(repo);
-  try {
-    return finishWrite(await openRepository(store, file));
-  } finally {
-    await store.close();
-  }
-}
+const truth = compiledFromScratch;
+const open = openIndexed;
 
 function attempt<T>(fn: () => T): T | { error: string; message: string } {
   try {
