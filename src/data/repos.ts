@@ -18,6 +18,7 @@ import { runGitText } from '../git/run.js';
 import { installHook } from '../hooks/install.js';
 import type { DataDir } from './dir.js';
 
+/** Where repository creation and pushes log (a pino logger, or a test's). */
 export interface RepoLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;

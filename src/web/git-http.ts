@@ -16,7 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream';
 import type { DataDir } from '../data/dir.js';
-import { emptyRepo, openForPush, type PushTarget } from '../data/repos.js';
+import { emptyRepo, openForPush, type PushTarget, type RepoLogger } from '../data/repos.js';
 import { BadRequestError, NotFoundError, UnavailableError } from '../errors.js';
 import type { ProcessLimit } from '../git/process-limit.js';
 import { isBareRepo, repoDir } from '../git/repo-path.js';
@@ -36,11 +36,6 @@ import {
 import { sendText } from './respond.js';
 import { routeClash } from './router.js';
 
-export interface GitHttpLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
-
 export interface GitHttpContext {
   /** where repositories live and where their hooks report */
   data: DataDir;
@@ -54,7 +49,7 @@ export interface GitHttpContext {
   gitLimit: ProcessLimit;
   /** a request body that sends nothing for this long is cut off (default 30 s) */
   bodyIdleTimeoutMs?: number;
-  logger?: GitHttpLogger;
+  logger?: RepoLogger;
 }
 
 type Service = 'git-upload-pack' | 'git-receive-pack';

@@ -176,11 +176,8 @@ export const ops = {
   }),
 };
 
-/**
- * Writes a linear bug: the first pack must start with a create op. Returns the
- * bug id (the create op's id) and the head commit.
- */
-export function writeBug(repo: string, author: string, packs: Op[][], opts: { ref?: string } = {}): { id: string; head: string } {
+/** A linear chain of packs, one commit each, with no ref pointing at it; returns the head commit. */
+export function writeChain(repo: string, author: string, packs: Op[][]): string {
   let head = '';
   packs.forEach((packOps, i) => {
     head = writePack(repo, {
@@ -191,6 +188,15 @@ export function writeBug(repo: string, author: string, packs: Op[][], opts: { re
       parents: head ? [head] : [],
     });
   });
+  return head;
+}
+
+/**
+ * Writes a linear bug: the first pack must start with a create op. Returns the
+ * bug id (the create op's id) and the head commit.
+ */
+export function writeBug(repo: string, author: string, packs: Op[][], opts: { ref?: string } = {}): { id: string; head: string } {
+  const head = writeChain(repo, author, packs);
   const id = opId(packs[0][0]);
   updateRef(repo, opts.ref ?? `refs/bugs/${id}`, head);
   return { id, head };

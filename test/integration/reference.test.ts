@@ -21,8 +21,8 @@ import {
   tempDir,
   updateRef,
   writeIdentity,
+  writeChain,
   writePack,
-  type Op,
 } from '../helpers/git-bug-writer.js';
 
 const CLI = resolve(PROJECT_ROOT, 'dist/src/cli.js');
@@ -226,21 +226,6 @@ interface Crafted {
   lateTs: number;
 }
 
-/** A linear bug, one pack per element; returns the head commit. */
-function chain(dir: string, author: string, packs: Op[][]): string {
-  let head = '';
-  packs.forEach((p, i) => {
-    head = writePack(dir, {
-      author,
-      ops: p,
-      editClock: nextClock(),
-      createClock: i === 0 ? nextClock() : undefined,
-      parents: head ? [head] : [],
-    });
-  });
-  return head;
-}
-
 function craft(dir: string): Crafted {
   initBare(dir);
   const people = {
@@ -272,7 +257,7 @@ function craft(dir: string): Crafted {
   let expectedConcurrentTitle = '';
   {
     const create = ops.create('concurrent', 'body');
-    const root = chain(dir, people.ada, [[create]]);
+    const root = writeChain(dir, people.ada, [[create]]);
     const c = nextClock();
     const left = [ops.setTitle('from ada', 'concurrent', 1700001000)];
     const right = [ops.setTitle('from grace', 'concurrent', 1700001001), ops.labels(['right'], [], 1700001002)];
@@ -346,7 +331,7 @@ function craft(dir: string): Crafted {
   // (upper case before lower case, accented letters last), status changes.
   {
     const create = ops.create('labels', '');
-    const head = chain(dir, people.octo, [
+    const head = writeChain(dir, people.octo, [
       [create, ops.labels(['b', 'a', 'Z', 'é', 'a', 'É', 'x'], ['b', 'x'])],
       [ops.labels([], ['not there'])],
       [ops.status(2), ops.status(1), ops.status(2)],
@@ -359,7 +344,7 @@ function craft(dir: string): Crafted {
   {
     const create = ops.create('by a renamed person', 'hello');
     ids.renamed = opId(create);
-    updateRef(dir, `refs/bugs/${ids.renamed}`, chain(dir, people.renamed, [[create]]));
+    updateRef(dir, `refs/bugs/${ids.renamed}`, writeChain(dir, people.renamed, [[create]]));
   }
 
   // 6. Invalid UTF-8 in a message: git-bug (Go) puts one U+FFFD per bad byte,
