@@ -12,7 +12,7 @@ import { Piscina } from 'piscina';
 import { toWire } from '../src/errors.js';
 import { openGitStore } from '../src/git/open.js';
 import type { RepoView } from '../src/cache/repo-index.js';
-import { openRepository, type OpenedRepository, type PendingWrite } from '../src/index/open.js';
+import { currentRefs, openRepository, type OpenedRepository, type PendingWrite } from '../src/index/open.js';
 import type { BugJson, CacheStats, Handlers, WorkerConfig, WorkerRequest, WorkerResult } from '../src/cache/protocol.js';
 
 /** Set by the first `open` (built() checks that it came, so build() may rely on it). */
@@ -21,7 +21,7 @@ let config!: WorkerConfig;
 interface Built {
   index: RepoView;
   opened: Omit<OpenedRepository, 'view' | 'pending'>;
-  /** a first build's index, written a step per PersistRequest */
+  /** a first build's index, written a step per PersistRequest (then the list rows are ready) */
   pending: PendingWrite | undefined;
   buildMs: number;
 }
@@ -59,7 +59,7 @@ function stats(b: Built): CacheStats {
     refreshed: b.opened.refreshed,
     indexBytes: b.opened.indexBytes,
     notices: b.opened.notices,
-    writing: b.pending !== undefined,
+    pending: b.pending !== undefined || !b.index.listsReady,
   };
 }
 
@@ -74,14 +74,26 @@ const handlers: Handlers = {
   identity: async (req) => (await built()).index.identity(req.prefix),
   persist: async () => {
     const b = await built();
-    if (!b.pending) return { done: true, indexBytes: b.opened.indexBytes, notices: [] };
+    if (!b.pending) {
+      b.index.warm();
+      return { done: true, wrote: false, indexBytes: b.opened.indexBytes, notices: [] };
+    }
     const step = b.pending.step(PERSIST_STEP_MS);
-    if (!step.done) return { done: false, indexBytes: 0, notices: [] };
+    if (!step.done) return { done: false, wrote: false, indexBytes: 0, notices: [] };
     // From here on the index answers, and the compiled bugs held in memory can go.
     b.pending = undefined;
     if (step.view) b.index = step.view;
     b.opened = { ...b.opened, indexBytes: step.indexBytes, notices: [...b.opened.notices, ...step.notices] };
-    return { done: true, indexBytes: step.indexBytes, notices: step.notices };
+    return { done: true, wrote: step.view !== undefined, indexBytes: step.indexBytes, notices: step.notices };
+  },
+  verify: async () => {
+    const b = await built();
+    const store = openGitStore(config.repoPath, config.backend);
+    try {
+      return (await currentRefs(store)) === b.opened.refs;
+    } finally {
+      await store.close();
+    }
   },
   resolve: async (req) => (await built()).index.resolve(req.what, req.prefix),
   fault: async (req) => {

@@ -10,7 +10,8 @@ import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { NotFoundError, UnavailableError, WorkerFailedError, fromWire } from '../errors.js';
 import { DEFAULT_BACKEND } from '../git/open.js';
-import { isRacy, refStamp, unracy } from '../git/ref-stamp.js';
+import { isRacy, refStamp } from '../git/ref-stamp.js';
+import { manyLooseRefs, packRefs } from '../git/pack-refs.js';
 import { isBareRepo, repoDir } from '../git/repo-path.js';
 import { indexFileFor } from '../index/index-file.js';
 import { isId } from '../gitbug/id.js';
@@ -42,6 +43,8 @@ export interface CacheOptions {
   replyCache?: boolean;
   /** bytes the kept replies of all repositories may take together */
   replyCacheBytes?: number;
+  /** pack a repository's refs once it has many loose git-bug refs (git-pack-refs.ts); on by default */
+  packRefs?: boolean;
   /** repositories that may wait for a worker while maxWorkers are busy; beyond, 503 */
   openQueue?: number;
   /** how long a repository waits for a worker before its requests get a 503 */
@@ -70,7 +73,8 @@ const EVICTION_GRACE_MS = 1_000;
  * measured, 8 MB cut a 10k-bug worker's RSS by about 20 MB at no cost to its build.
  */
 const WORKER_YOUNG_GENERATION_MB = 8;
-// A stamp is racy for 25 ms after a write (2 s on whole-second filesystems).
+// A stamp is racy for 25 ms after a write (2 s on whole-second filesystems);
+// confirmStamp waits that long at most, then lets the next request compare.
 const RACY_WAIT_MS = 10;
 const RACY_WAIT_MAX_MS = 2_500;
 
@@ -86,8 +90,8 @@ class Entry {
   /** when the last call left (performance.now()) */
   lastUsed = 0;
   built = false;
-  /** the build has started on `stamp` (see settleStamp) */
-  settled = false;
+  /** proving that a changed ref stamp hides no ref change (see confirmStamp) */
+  confirming: Promise<void> | undefined;
   idleTimer: NodeJS.Timeout | undefined;
   /** set once the entry leaves the map; the worker may still finish calls */
   ending: Ending | undefined;
@@ -95,8 +99,8 @@ class Entry {
   failure: string | undefined;
   destroyed = false;
   ready!: Promise<CacheStats>;
-  /** a first build's index being written after the build answered */
-  writing: Promise<void> | undefined;
+  /** what the build left for after its answer (a first index write, the list rows), under way */
+  finishing: Promise<void> | undefined;
 
   constructor(
     readonly name: string,
@@ -138,6 +142,8 @@ export class GitBugCacheManager {
   /** when a call last left (performance.now()): no spare is kept past the idle timeout */
   private lastUse = 0;
   private readonly destroying = new Set<Promise<void>>();
+  /** repositories whose refs are being packed */
+  private readonly packing = new Set<string>();
   private inFlight = 0;
   private closing = false;
   private readonly opts: Required<Omit<CacheOptions, 'logger' | 'registry' | 'indexDir' | 'replyCacheBytes'>> & { indexDir?: string };
@@ -160,6 +166,7 @@ export class GitBugCacheManager {
       indexDir: options.indexDir,
       openQueue: options.openQueue ?? DEFAULT_OPEN_QUEUE,
       openWaitMs: options.openWaitMs ?? DEFAULT_OPEN_WAIT_MS,
+      packRefs: options.packRefs ?? true,
     };
     this.replies = this.opts.replyCache ? new ReplyCache(options.replyCacheBytes ?? DEFAULT_REPLY_CACHE_BYTES) : undefined;
     this.log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'cache' });
@@ -220,8 +227,8 @@ export class GitBugCacheManager {
     const entry = this.entries.get(repo);
     if (entry) {
       const stamp = refStamp(path);
-      // Before its build starts, an entry may adopt the settled form of its racy stamp.
-      if (!entry.settled && isRacy(entry.stamp) && stamp === unracy(entry.stamp)) entry.stamp = stamp;
+      // A racy stamp settling, or refs being packed: wait for the proof, then look again.
+      if (stamp !== entry.stamp && entry.confirming) return entry.confirming.then(() => this.getOrOpen(repo, path));
       // Changes that came without a hook (a fetch, git-bug on the server).
       if (stamp !== entry.stamp) {
         this.invalidateCache(repo, 'refs-changed');
@@ -367,12 +374,12 @@ export class GitBugCacheManager {
     return [...this.entries.keys()];
   }
 
-  /** Resolves once a warm repository's index is on disk (a first build writes it after answering). */
+  /** Resolves once a warm repository has finished its build: its index on disk (a first build writes it after answering), its list rows read. */
   async indexWritten(repo: string): Promise<void> {
     const entry = this.entries.get(repo);
     if (!entry) return;
     await entry.ready.catch(() => undefined);
-    await entry.writing;
+    await entry.finishing;
   }
 
   /** Worker threads alive right now, draining ones included. */
@@ -400,26 +407,25 @@ export class GitBugCacheManager {
     this.metrics.opens.inc();
     this.log.info({ repo, spare: spare !== undefined }, 'cache worker started');
     const endTimer = this.metrics.buildSeconds.startTimer();
-    entry.ready = this.settleStamp(entry)
-      .then(() => entry.pool.run({ kind: 'open', config: this.configFor(repo, path) }))
-      .then(
-        (result: WorkerResult<'open'>) => {
-          const stats = unwrap(result);
-          endTimer({ kind: stats.kind });
-          this.metrics.refreshedBugs.inc(stats.refreshed);
-          entry.built = true;
-          for (const notice of stats.notices) this.log.warn({ repo }, notice);
-          this.log.info(
-            { repo, bugs: stats.bugs, damaged: stats.damaged, kind: stats.kind, refreshed: stats.refreshed, ms: Math.round(stats.buildMs) },
-            'cache built',
-          );
-          if (stats.writing) entry.writing = this.writeIndex(entry);
-          return stats;
-        },
-        (err: unknown) => {
-          throw this.threadFailure(entry, err);
-        },
-      );
+    entry.ready = entry.pool.run({ kind: 'open', config: this.configFor(repo, path) }).then(
+      (result: WorkerResult<'open'>) => {
+        const stats = unwrap(result);
+        endTimer({ kind: stats.kind });
+        this.metrics.refreshedBugs.inc(stats.refreshed);
+        entry.built = true;
+        for (const notice of stats.notices) this.log.warn({ repo }, notice);
+        this.log.info(
+          { repo, bugs: stats.bugs, damaged: stats.damaged, kind: stats.kind, refreshed: stats.refreshed, ms: Math.round(stats.buildMs) },
+          'cache built',
+        );
+        if (stats.pending) entry.finishing = this.finish(entry);
+        void (entry.finishing ?? Promise.resolve()).then(() => this.packLooseRefs(entry));
+        return stats;
+      },
+      (err: unknown) => {
+        throw this.threadFailure(entry, err);
+      },
+    );
     const timeout = setTimeout(() => {
       if (entry.built || entry.ending) return;
       entry.failure = `the cache build did not finish within ${Math.round(this.opts.buildTimeoutMs / 1000)} s`;
@@ -428,6 +434,8 @@ export class GitBugCacheManager {
       this.retire(entry, 'failed');
     }, this.opts.buildTimeoutMs);
     timeout.unref();
+    // Built on a stamp taken right after a ref write: prove it once it settles.
+    if (isRacy(stamp)) this.confirmStamp(entry);
     // A build that fails takes its entry with it, so the next request tries again.
     entry.ready.catch((err: unknown) => {
       if (entry.ending) return;
@@ -444,41 +452,92 @@ export class GitBugCacheManager {
   }
 
   /**
-   * A first build answered from memory; its index is written now, one short
-   * step per task, so requests queued meanwhile run between steps. A worker
-   * retired before the end leaves no catalog, and the next open starts over.
+   * What a build left for after its answer, done now a step per task, so
+   * requests queued meanwhile run between steps: a first build's index write
+   * (it answered from memory), or the list rows of an index opened for pages
+   * first. A worker retired before the end leaves no catalog, and the next
+   * open starts over; one whose index turned out unreadable is retired (the
+   * worker discarded the file) and the next open rebuilds it.
    */
-  private async writeIndex(entry: Entry): Promise<void> {
+  private async finish(entry: Entry): Promise<void> {
     const started = performance.now();
+    // Calls that waited for the build go first: a bug page needs none of this.
+    await new Promise((resolve) => setImmediate(resolve));
     try {
       for (;;) {
         if (entry.ending) return;
         const step = unwrap<'persist'>(await entry.pool.run({ kind: 'persist' }));
         if (!step.done) continue;
         for (const notice of step.notices) this.log.warn({ repo: entry.name }, notice);
-        if (step.notices.length === 0) {
+        if (step.wrote) {
           this.metrics.indexWrites.inc();
           this.log.info({ repo: entry.name, bytes: step.indexBytes, ms: Math.round(performance.now() - started) }, 'bug index written');
         }
         return;
       }
     } catch (err) {
-      if (!entry.ending) this.log.warn({ repo: entry.name, err: (err as Error).message }, 'bug index not written');
+      if (entry.ending) return;
+      this.log.warn({ repo: entry.name, err: (err as Error).message }, 'bug index not finished');
+      this.retire(entry, 'broken');
     }
   }
 
   /**
-   * Right after a push the ref stamp is "racy" (a second write in the same
-   * clock tick would not change it). Building on it would cost a second
-   * build once the stamp settles; waiting a few milliseconds for it (while
-   * the worker thread starts anyway) costs nothing of the sort.
+   * The entry's ref stamp is about to change, or has, with no ref change we
+   * know of: a stamp taken right after a push is "racy" (a second write in
+   * the same clock tick would not change it) and loses that mark once the
+   * repository has been quiet; packing refs rewrites the files the stamp
+   * looks at. Once the stamp is not racy, the worker lists the refs again:
+   * the refs it was built from, and the entry takes the new stamp; others,
+   * and it is invalidated. The stamp is taken before that listing, so a push
+   * after it changes the stamp again. Requests that see a changed stamp
+   * meanwhile wait for the answer (getOrOpen) rather than rebuilding.
    */
-  private async settleStamp(entry: Entry): Promise<void> {
-    for (let waited = 0; isRacy(entry.stamp) && waited < RACY_WAIT_MAX_MS && !entry.ending; waited += RACY_WAIT_MS) {
-      await new Promise((resolve) => setTimeout(resolve, RACY_WAIT_MS));
-      entry.stamp = refStamp(entry.path);
+  private confirmStamp(entry: Entry): void {
+    const confirming: Promise<void> = (entry.confirming ?? entry.ready)
+      .catch(() => undefined)
+      .then(async () => {
+        let stamp = refStamp(entry.path);
+        for (let waited = 0; isRacy(stamp) && waited < RACY_WAIT_MAX_MS && !entry.ending; waited += RACY_WAIT_MS) {
+          await new Promise((resolve) => setTimeout(resolve, RACY_WAIT_MS));
+          stamp = refStamp(entry.path);
+        }
+        // Still racy after RACY_WAIT_MAX_MS of pushes: the next request compares as usual.
+        if (entry.ending || !entry.built || isRacy(stamp)) return;
+        const same = unwrap<'verify'>(await entry.pool.run({ kind: 'verify' }));
+        if (entry.ending) return;
+        if (same) entry.stamp = stamp;
+        else this.invalidateCache(entry.name, 'refs-changed');
+      })
+      .catch((err: unknown) => {
+        // A worker that failed is retired where its call failed; the next request compares stamps.
+        if (!entry.ending) this.log.warn({ repo: entry.name, err: (err as Error).message }, 'ref stamp not confirmed');
+      })
+      .finally(() => {
+        if (entry.confirming === confirming) entry.confirming = undefined;
+      });
+    entry.confirming = confirming;
+  }
+
+  /**
+   * Once a build has finished, packs the repository's refs when many are
+   * loose (pack-refs.ts), so the next open and every clone list them from
+   * one file; the stamp that changes with them is then confirmed.
+   */
+  private async packLooseRefs(entry: Entry): Promise<void> {
+    if (!this.opts.packRefs || entry.ending || this.packing.has(entry.path)) return;
+    this.packing.add(entry.path);
+    try {
+      if (!(await manyLooseRefs(entry.path)) || entry.ending) return;
+      const started = performance.now();
+      await packRefs(entry.path);
+      this.log.info({ repo: entry.name, ms: Math.round(performance.now() - started) }, 'refs packed');
+    } catch (err) {
+      this.log.warn({ repo: entry.name, err: (err as Error).message }, 'refs not packed');
+    } finally {
+      this.packing.delete(entry.path);
     }
-    entry.settled = true;
+    if (!entry.ending) this.confirmStamp(entry);
   }
 
   /** What a worker needs to serve a repository, sent with its first `open`. */

@@ -57,9 +57,10 @@ export interface OpenRequest {
 }
 
 /**
- * Writes part of a first build's index (the build answered from memory
- * first); the manager sends it again until `done`, so other requests queue
- * behind one short step at most.
+ * Does part of what an open left for after its answer (CacheStats.pending):
+ * a first build's index write (the build answered from memory), or the list
+ * rows of an index opened for pages first. The manager sends it again until
+ * `done`, so other requests queue behind one step at most.
  */
 export interface PersistRequest {
   kind: 'persist';
@@ -67,10 +68,21 @@ export interface PersistRequest {
 
 export interface PersistReply {
   done: boolean;
+  /** a first build's index was written (done, with no notices) */
+  wrote: boolean;
   /** the index file's size once done */
   indexBytes: number;
   /** problems writing it (then the worker goes on from memory), for the manager to log once */
   notices: string[];
+}
+
+/**
+ * Lists the refs again: true when they are still those the worker's build
+ * read (the manager then trusts a ref stamp that changed without a ref
+ * change: a racy one settling, refs packed).
+ */
+export interface VerifyRequest {
+  kind: 'verify';
 }
 
 /**
@@ -84,7 +96,7 @@ export interface FaultRequest {
 }
 
 export type WorkerRequest =
-  ListRequest | BugRequest | IdentityRequest | ResolveRequest | StatsRequest | OpenRequest | PersistRequest | FaultRequest;
+  ListRequest | BugRequest | IdentityRequest | ResolveRequest | StatsRequest | OpenRequest | PersistRequest | VerifyRequest | FaultRequest;
 export type RequestKind = WorkerRequest['kind'];
 export type RequestOf<K extends RequestKind> = Extract<WorkerRequest, { kind: K }>;
 
@@ -137,8 +149,8 @@ export interface CacheStats {
   refreshed: number;
   /** the index file's size after the build (0 without one) */
   indexBytes: number;
-  /** a first build's index is still to be written (PersistRequest) */
-  writing: boolean;
+  /** the open left work for later (PersistRequest): a first build's index write, or the list rows */
+  pending: boolean;
   /** problems with the index file (discarded, not writable), for the manager to log once */
   notices: string[];
 }
@@ -151,6 +163,7 @@ export interface Replies {
   stats: CacheStats;
   open: CacheStats;
   persist: PersistReply;
+  verify: boolean;
   fault: CacheStats;
 }
 

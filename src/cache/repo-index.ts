@@ -30,6 +30,10 @@ export interface RepoView {
   identity(prefix: string): Identity;
   /** The full id `prefix` names (a damaged bug's too). */
   resolve(what: 'bug' | 'identity', prefix: string): string;
+  /** false while what lists need is left for the first list (or warm()) */
+  readonly listsReady: boolean;
+  /** Builds now what lists need, if the view left it for its first list. */
+  warm(): void;
 }
 
 export class RepoIndex implements RepoView {
@@ -59,6 +63,11 @@ export class RepoIndex implements RepoView {
   get damaged(): readonly DamagedBug[] {
     return this.repo.damaged;
   }
+
+  /** Built whole in the constructor. */
+  readonly listsReady = true;
+
+  warm(): void {}
 
   list(req: Omit<ListRequest, 'kind'>): ListReply {
     const query = parseQuery(req.q ?? DEFAULT_QUERY);

@@ -51,8 +51,3 @@ export function refStamp(repoPath: string): string {
 export function isRacy(stamp: string): boolean {
   return stamp.endsWith(RACY_MARK);
 }
-
-/** The stamp a racy one becomes once its window has passed with no further write. */
-export function unracy(stamp: string): string {
-  return isRacy(stamp) ? stamp.slice(0, -RACY_MARK.length) : stamp;
-}

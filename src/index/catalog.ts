@@ -1,12 +1,13 @@
-// The catalog: for every bug the index holds, what a reopen needs before it
-// can answer (the head it was compiled from, the identities it looked up,
-// its list row or why it is damaged), as one value. A reopen reads it in one
-// piece: a row per bug, each with its own JSON, cost more than everything
-// else a reopen does (10k rows scattered among the pages, then 10k parses).
-// Ids, labels and people are written once and referred to by position, so
-// the text stays small and the decoded rows share one copy of each.
-// The catalog is cut into SHARDS values by bug id, so a push that changes
-// one bug rewrites one sixteenth of it.
+// The catalog: for every bug the index holds, what a reopen needs (the head
+// it was compiled from, the identities it looked up, its list row or why it
+// is damaged). A reopen reads it in a few pieces: a row per bug, each with
+// its own JSON, cost more than everything else a reopen does (10k rows
+// scattered among the pages, then 10k parses). Ids, labels and people are
+// written once per piece and referred to by position, so the text stays
+// small and the decoded rows share one copy of each.
+// The catalog is cut into SHARDS by bug id, so a push that changes one bug
+// rewrites one sixteenth of it; and each shard into keys and rows, so an
+// open can diff and serve bug pages before it has decoded any list row.
 
 import { closedAtOf } from '../cache/repo-index.js';
 import { mentionedPeople, type SearchableBug } from '../gitbug/query-match.js';
@@ -41,16 +42,20 @@ export function toRow(b: CompiledBug): BugRow {
   return row;
 }
 
-export interface CatalogEntry {
+/** What the open of an index needs of a bug before any list: enough to diff, write and serve pages. */
+export interface CatalogKey {
   id: string;
   /** the bug's rowid in `bugs` and `bug_text`; 0 for a damaged bug (no page, no text) */
   n: number;
   head: string;
   /** ids of the identities its compilation looked up */
   uses: readonly string[];
+  damaged: DamagedBug | null;
+}
+
+export interface CatalogEntry extends CatalogKey {
   /** the list row of a compiled bug; null when damaged */
   row: BugRow | null;
-  damaged: DamagedBug | null;
 }
 
 export const SHARDS = 16;
@@ -65,7 +70,7 @@ export function shardOf(id: string): number {
 }
 
 /** Bumped when the encoding changes (with the index's schema version). */
-const VERSION = 1;
+const VERSION = 2;
 
 type RowTuple = [
   title: string,
@@ -82,37 +87,61 @@ type RowTuple = [
   comments: number,
   closedAt: string | 0,
 ];
-type EntryTuple = [id: string, n: number, head: string, uses: number[], row: RowTuple | 0, damaged: DamagedBug | 0];
+type KeyTuple = [id: string, n: number, head: string, uses: number[], damaged: DamagedBug | 0];
 
-interface Encoded {
+/**
+ * A shard is two values: its keys, which an open reads whole before it can
+ * answer anything, and its rows, which only lists need and which are read
+ * after (see IndexedRepo). Both list the same bugs in the same order.
+ */
+export interface EncodedShard {
+  keys: string;
+  rows: string;
+}
+
+interface EncodedKeys {
+  v: number;
+  /** identity ids */
+  strings: string[];
+  bugs: KeyTuple[];
+}
+
+interface EncodedRows {
   v: number;
   /** identity ids and labels */
   strings: string[];
   /** [position in strings of the id, name] */
   people: [number, string][];
-  bugs: EntryTuple[];
+  rows: (RowTuple | 0)[];
 }
 
-export function encodeCatalog(entries: Iterable<CatalogEntry>): string {
+/** Interns strings into a table, each written once and referred to by position. */
+function interner(strings: string[]): (value: string) => number {
+  const at = new Map<string, number>();
+  return (value) => {
+    let i = at.get(value);
+    if (i === undefined) at.set(value, (i = strings.push(value) - 1));
+    return i;
+  };
+}
+
+export function encodeCatalog(entries: readonly CatalogEntry[]): EncodedShard {
+  const keyStrings: string[] = [];
+  const k = interner(keyStrings);
+  const keys: KeyTuple[] = entries.map((e) => [e.id, e.n, e.head, e.uses.map(k), e.damaged ?? 0]);
+
   const strings: string[] = [];
-  const stringAt = new Map<string, number>();
+  const s = interner(strings);
   const people: [number, string][] = [];
   const personAt = new Map<string, number>();
-  const s = (value: string): number => {
-    let at = stringAt.get(value);
-    if (at === undefined) stringAt.set(value, (at = strings.push(value) - 1));
-    return at;
-  };
   const p = (who: Person): number => {
     const key = `${who.id}\n${who.name}`;
     let at = personAt.get(key);
     if (at === undefined) personAt.set(key, (at = people.push([s(who.id), who.name]) - 1));
     return at;
   };
-  const bugs: EntryTuple[] = [];
-  for (const e of entries) {
-    const r = e.row;
-    const row: RowTuple | 0 = r
+  const rows = entries.map(({ row: r }): RowTuple | 0 =>
+    r
       ? [
           r.title,
           r.status === 'closed' ? 1 : 0,
@@ -128,55 +157,75 @@ export function encodeCatalog(entries: Iterable<CatalogEntry>): string {
           r.comments,
           r.closedAt ?? 0,
         ]
-      : 0;
-    bugs.push([e.id, e.n, e.head, e.uses.map(s), row, e.damaged ?? 0]);
-  }
-  return JSON.stringify({ v: VERSION, strings, people, bugs } satisfies Encoded);
+      : 0,
+  );
+  return {
+    keys: JSON.stringify({ v: VERSION, strings: keyStrings, bugs: keys } satisfies EncodedKeys),
+    rows: JSON.stringify({ v: VERSION, strings, people, rows } satisfies EncodedRows),
+  };
 }
 
-/** Throws on text that is not a catalog of this version (the caller then rebuilds). */
-export function decodeCatalog(text: string): CatalogEntry[] {
-  const c = JSON.parse(text) as Encoded;
-  if (c.v !== VERSION || !Array.isArray(c.bugs)) throw new Error(`catalog version ${String(c.v)}, expected ${VERSION}`);
+function parse<T extends { v: number }>(text: string): T {
+  const value = JSON.parse(text) as T;
+  if (value.v !== VERSION) throw new Error(`catalog version ${String(value.v)}, expected ${VERSION}`);
+  return value;
+}
+
+/** A shard's keys. Throws on text that is not a catalog of this version (the caller then rebuilds). */
+export function decodeKeys(text: string): CatalogKey[] {
+  const c = parse<EncodedKeys>(text);
+  const { strings } = c;
+  return c.bugs.map(([id, n, head, uses, damaged]): CatalogKey => ({
+    id,
+    n,
+    head,
+    uses: uses.map((at) => strings[at]),
+    damaged: damaged === 0 ? null : damaged,
+  }));
+}
+
+/** A shard's rows, one per key of the same shard (null for a damaged bug). Throws like decodeKeys. */
+export function decodeRows(text: string, keys: readonly CatalogKey[]): (BugRow | null)[] {
+  const c = parse<EncodedRows>(text);
+  if (c.rows.length !== keys.length) throw new Error(`catalog shard has ${c.rows.length} rows for ${keys.length} bugs`);
   const { strings } = c;
   const s = (at: number) => strings[at];
   const people = c.people.map(([id, name]): Person => ({ id: strings[id], name }));
   const p = (at: number) => people[at];
-  return c.bugs.map(([id, n, head, uses, r, damaged]): CatalogEntry => {
-    let row: BugRow | null = null;
-    if (r !== 0) {
-      const [
-        title,
-        closed,
-        labels,
-        author,
-        createdAt,
-        editedAt,
-        createClock,
-        editClock,
-        participants,
-        actors,
-        mentioned,
-        comments,
-        closedAt,
-      ] = r;
-      row = {
-        id,
-        title,
-        status: (closed ? 'closed' : 'open') satisfies Status,
-        labels: labels.map(s),
-        author: p(author),
-        createdAt,
-        editedAt,
-        createClock,
-        editClock,
-        participants: participants.map(s),
-        actors: actors.map(s),
-        mentioned: mentioned.map(p),
-        comments,
-      };
-      if (closedAt) row.closedAt = closedAt;
-    }
-    return { id, n, head, uses: uses.map(s), row, damaged: damaged === 0 ? null : damaged };
+  return c.rows.map((r, i): BugRow | null => {
+    if (r === 0) return null;
+    const [
+      title,
+      closed,
+      labels,
+      author,
+      createdAt,
+      editedAt,
+      createClock,
+      editClock,
+      participants,
+      actors,
+      mentioned,
+      comments,
+      closedAt,
+    ] = r;
+    const row: BugRow = {
+      id: keys[i].id,
+      title,
+      status: (closed ? 'closed' : 'open') satisfies Status,
+      labels: labels.map(s),
+      author: p(author),
+      createdAt,
+      editedAt,
+      createClock,
+      editClock,
+      participants: participants.map(s),
+      actors: actors.map(s),
+      mentioned: mentioned.map(p),
+      comments,
+    };
+    // Set, not spread from a conditional object (a slow path in V8).
+    if (closedAt) row.closedAt = closedAt;
+    return row;
   });
 }

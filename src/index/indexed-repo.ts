@@ -11,17 +11,23 @@ import { buildSearchIndex, runQueryWithCounts, type SearchIndex } from '../gitbu
 import { DEFAULT_QUERY, parseQuery } from '../gitbug/query.js';
 import type { Bug, DamagedBug, Identity } from '../gitbug/types.js';
 import { decodeTexts } from './bug-texts.js';
-import type { BugRow, CatalogEntry } from './catalog.js';
+import type { BugRow, CatalogKey } from './catalog.js';
 import type Database from 'better-sqlite3';
 import type { IndexDb } from './index-file.js';
 
 type Statement = Database.Statement<unknown[]>;
 
-export class IndexedRepo implements RepoView {
-  private readonly search: SearchIndex<BugRow>;
+/** What lists need, built from the rows on the first list (or warm()). */
+interface Lists {
+  search: SearchIndex<BugRow>;
   /** bugs.n -> position in the search index */
-  private readonly position = new Map<number, number>();
+  position: Map<number, number>;
+}
+
+export class IndexedRepo implements RepoView {
+  private lists: Lists | undefined;
   readonly damaged: readonly DamagedBug[];
+  readonly bugCount: number;
   private readonly damagedById: Map<string, DamagedBug>;
   private readonly bugIds: string[];
   private readonly identityIds: string[];
@@ -33,25 +39,25 @@ export class IndexedRepo implements RepoView {
 
   constructor(
     private readonly db: IndexDb,
-    /** the live bugs, sorted by id (the catalog) */
-    entries: readonly CatalogEntry[],
+    /** the live bugs, sorted by id (the catalog's keys) */
+    keys: readonly CatalogKey[],
     private readonly identities: ReadonlyMap<string, Identity>,
+    /**
+     * Their list rows, in the same order (null for a damaged bug): asked for
+     * once, on the first list or warm(). Until then a bug page needs only the
+     * keys, so an open can answer pages before it has decoded 10k rows.
+     */
+    private readonly rows: () => readonly (BugRow | null)[],
   ) {
-    const rows: BugRow[] = [];
     const damaged: DamagedBug[] = [];
-    for (const e of entries) {
-      if (e.row) {
-        this.position.set(e.n, rows.length);
-        this.nOf.set(e.id, e.n);
-        rows.push(e.row);
-      } else if (e.damaged) {
-        damaged.push(e.damaged);
-      }
+    for (const k of keys) {
+      if (k.damaged) damaged.push(k.damaged);
+      else this.nOf.set(k.id, k.n);
     }
-    this.search = buildSearchIndex(rows, identities);
     this.damaged = damaged;
+    this.bugCount = keys.length - damaged.length;
     this.damagedById = new Map(damaged.map((d) => [d.id, d]));
-    this.bugIds = entries.map((e) => e.id);
+    this.bugIds = keys.map((k) => k.id);
     this.identityIds = [...identities.keys()].sort();
     // As a BLOB: the stored UTF-8 bytes in a new buffer, ~10x cheaper than a
     // JS string for a long page, and the worker can move the buffer away.
@@ -61,17 +67,34 @@ export class IndexedRepo implements RepoView {
     this.readBody = (n) => body.get(n) as string | undefined;
   }
 
-  get bugCount(): number {
-    return this.search.bugs.length;
-  }
-
   get identityCount(): number {
     return this.identities.size;
   }
 
+  get listsReady(): boolean {
+    return this.lists !== undefined;
+  }
+
+  warm(): void {
+    this.ready();
+  }
+
+  private ready(): Lists {
+    if (this.lists) return this.lists;
+    const rows: BugRow[] = [];
+    const position = new Map<number, number>();
+    for (const r of this.rows()) {
+      if (!r) continue;
+      position.set(this.nOf.get(r.id)!, rows.length);
+      rows.push(r);
+    }
+    this.lists = { search: buildSearchIndex(rows, this.identities), position };
+    return this.lists;
+  }
+
   list(req: Omit<ListRequest, 'kind'>): ListReply {
     const query = parseQuery(req.q ?? DEFAULT_QUERY);
-    const found = runQueryWithCounts(this.search, query, (needles) => this.textMatch(needles));
+    const found = runQueryWithCounts(this.ready().search, query, (needles) => this.textMatch(needles));
     return listPage(req, found, this.damaged, (r) => {
       const e = listExcerpt(r, r.comments, r.closedAt);
       if (query.text.length === 0) return e;
@@ -136,10 +159,11 @@ export class IndexedRepo implements RepoView {
       params.push(t);
     }
     const sql = `SELECT rowid FROM bug_text${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`;
-    const mask = new Uint8Array(this.search.bugs.length);
+    const { search, position } = this.ready();
+    const mask = new Uint8Array(search.bugs.length);
     let any = false;
     for (const n of this.statement(sql).iterate(...params) as IterableIterator<number>) {
-      const at = this.position.get(n);
+      const at = position.get(n);
       if (at === undefined) continue;
       mask[at] = 1;
       any = true;

@@ -18,11 +18,12 @@
 import { RepoIndex, publicBug, type RepoView } from '../cache/repo-index.js';
 import type { GitStore } from '../git/store.js';
 import { loadRepository, type LoadedRepository, type LoadOptions } from '../gitbug/load.js';
-import { BUGS_PREFIX, IDENTITIES_PREFIX } from '../gitbug/refs.js';
+import { BUGS_PREFIX, IDENTITIES_PREFIX, refsDigest } from '../gitbug/refs.js';
 import { bugText } from '../gitbug/query-match.js';
 import type { CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
 import { encodeTexts } from './bug-texts.js';
-import { decodeCatalog, encodeCatalog, SHARDS, shardOf, toRow, type CatalogEntry } from './catalog.js';
+import { SHARDS, shardOf, toRow, type BugRow, type CatalogEntry, type CatalogKey } from './catalog.js';
+import { byShard, readKeys, readRows, shardWriter, type StoredKeys } from './catalog-table.js';
 import {
   discardIndexFile,
   indexBytes,
@@ -32,7 +33,6 @@ import {
   installBulkIndexFile,
   openIndexFile,
   openIndexFileReadOnly,
-  UnusableIndex,
   type IndexDb,
 } from './index-file.js';
 import { IndexedRepo } from './indexed-repo.js';
@@ -49,6 +49,8 @@ export interface OpenedRepository {
   notices: string[];
   /** the index file's size after the open (0 without one) */
   indexBytes: number;
+  /** refsDigest of the refs this open read */
+  refs: string;
   /** set when answering from the persisted index */
   db?: IndexDb;
   /** a first build's index, still to be written: call step() until done */
@@ -74,7 +76,8 @@ interface OldIdentity {
 /** Compiles everything into memory: no index, or one that cannot be written. */
 async function inMemory(store: GitStore, notices: string[]): Promise<OpenedRepository> {
   const repo = await loadRepository(store);
-  return { view: new RepoIndex(repo), kind: 'full', refreshed: repo.bugs.length + repo.damaged.length, notices, indexBytes: 0 };
+  const refreshed = repo.bugs.length + repo.damaged.length;
+  return { view: new RepoIndex(repo), kind: 'full', refreshed, notices, indexBytes: 0, refs: refsDigest(repo.bugRefs, repo.identityRefs) };
 }
 
 const notWritable = (file: string, err: unknown) => `cannot write the bug index ${file} (${(err as Error).message}); serving from memory`;
@@ -104,14 +107,23 @@ export async function openRepository(store: GitStore, file: string | undefined):
   }
 }
 
-/** Runs a pending write to its end (the CLI and tests; a worker steps it between requests). */
+/** refsDigest of the refs as they are now. */
+export async function currentRefs(store: GitStore): Promise<string> {
+  const [bugs, identities] = await Promise.all([store.listRefs(BUGS_PREFIX), store.listRefs(IDENTITIES_PREFIX)]);
+  return refsDigest(bugs, identities);
+}
+
+/**
+ * Finishes what an open left for later: runs a pending write to its end, and
+ * reads the list rows (the CLI and tests; a worker does both between requests).
+ */
 export function finishWrite(opened: OpenedRepository): OpenedRepository {
-  if (!opened.pending) return opened;
-  for (;;) {
-    const step = opened.pending.step(Infinity);
+  let finished = opened;
+  while (finished.pending) {
+    const step = finished.pending.step(Infinity);
     if (!step.done) continue;
-    const { pending: _, ...rest } = opened;
-    return {
+    const { pending: _, ...rest } = finished;
+    finished = {
       ...rest,
       view: step.view ?? rest.view,
       ...(step.db ? { db: step.db } : {}),
@@ -119,38 +131,35 @@ export function finishWrite(opened: OpenedRepository): OpenedRepository {
       notices: [...rest.notices, ...step.notices],
     };
   }
+  finished.view.warm();
+  return finished;
 }
 
-/**
- * What the index holds: its catalog by bug id, and its identities; `written`
- * once a first write has completed. Throws UnusableIndex on a catalog it cannot read.
- */
-function readIndex(db: IndexDb): { catalog: Map<string, CatalogEntry>; identities: Map<string, OldIdentity>; written: boolean } {
-  const entries: CatalogEntry[] = [];
-  let written = false;
-  for (const text of db.prepare('SELECT value FROM catalog ORDER BY shard').pluck().iterate() as IterableIterator<string>) {
-    written = true;
-    try {
-      for (const e of decodeCatalog(text)) entries.push(e);
-    } catch (err) {
-      throw new UnusableIndex(`unreadable catalog: ${(err as Error).message}`);
-    }
-  }
+/** What the index holds: its catalog's keys (by bug id, and as stored), and its identities. */
+interface OldIndex {
+  catalog: Map<string, CatalogKey>;
+  stored: StoredKeys;
+  identities: Map<string, OldIdentity>;
+}
+
+/** Throws UnusableIndex on a catalog it cannot read. */
+function readIndex(db: IndexDb): OldIndex {
+  const stored = readKeys(db);
+  const catalog = new Map<string, CatalogKey>();
+  for (const shard of stored.shards) for (const k of shard) catalog.set(k.id, k);
   const identities = new Map<string, OldIdentity>();
   for (const [id, head, identity] of db.prepare('SELECT id, head, identity FROM identities').raw().iterate() as IterableIterator<
     [string, string, string]
   >) {
     identities.set(id, { head, identity });
   }
-  // In order already unless a damaged ref's odd name sits in some shard.
-  if (entries.some((e, i) => i > 0 && entries[i - 1].id > e.id)) entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { catalog: new Map(entries.map((e) => [e.id, e])), identities, written };
+  return { catalog, stored, identities };
 }
 
 async function refresh(db: IndexDb, store: GitStore, file: string): Promise<Omit<OpenedRepository, 'notices'>> {
   // git lists the refs (a process of its own) while this thread reads the index.
   const listing = Promise.all([store.listRefs(BUGS_PREFIX), store.listRefs(IDENTITIES_PREFIX)]);
-  let old: ReturnType<typeof readIndex>;
+  let old: OldIndex;
   try {
     old = readIndex(db);
   } catch (err) {
@@ -160,21 +169,57 @@ async function refresh(db: IndexDb, store: GitStore, file: string): Promise<Omit
   const [bugRefs, identityRefs] = await listing;
   const loaded = await loadRepository(store, diffPlan(bugRefs, identityRefs, old.catalog, old.identities));
   const refreshed = loaded.bugs.length + loaded.damaged.length;
+  const refs = refsDigest(bugRefs, identityRefs);
 
-  if (!old.written) {
+  if (!old.stored.written) {
     // Nothing to diff against: this connection is done; the first write makes a new file.
     db.close();
-    return { view: new RepoIndex(loaded), kind: 'full', refreshed, indexBytes: 0, pending: firstWrite(file, loaded) };
+    return { view: new RepoIndex(loaded), kind: 'full', refreshed, indexBytes: 0, refs, pending: firstWrite(file, loaded) };
   }
-  const entries = writeChanges(db, loaded, old.catalog, old.identities);
-  return { view: new IndexedRepo(db, entries, loaded.identities), kind: 'incremental', refreshed, indexBytes: indexBytes(file), db };
+  const written = writeChanges(db, loaded, old);
+  const view = indexedView(db, file, written, loaded.identities);
+  return { view, kind: 'incremental', refreshed, indexBytes: indexBytes(file), refs, db };
 }
+
+/**
+ * The view of an index just brought up to date: pages at once, list rows
+ * read when first needed. They are read from the same snapshot as the keys
+ * (a read transaction held until then), because a newer worker, opened after
+ * another push, may write the file meanwhile. Rows that do not decode
+ * discard the file, so the next open rebuilds it.
+ */
+function indexedView(db: IndexDb, file: string, written: Written, identities: ReadonlyMap<string, Identity>): IndexedRepo {
+  const { shards, rows: decoded } = written;
+  const flat = shards.flat();
+  const keys = isSorted(flat) ? flat : [...flat].sort(byId);
+  db.exec('BEGIN');
+  db.prepare('SELECT 1 FROM catalog LIMIT 1').get();
+  const rows = (): (BugRow | null)[] => {
+    try {
+      const all: (BugRow | null)[] = [];
+      for (let k = 0; k < SHARDS; k++) for (const r of decoded.get(k) ?? readRows(db, k, shards[k])) all.push(r);
+      if (keys === flat) return all;
+      const byKey = new Map(flat.map((key, i) => [key.id, all[i]]));
+      return keys.map((key) => byKey.get(key.id) ?? null);
+    } catch (err) {
+      if (isCorruption(err)) discardIndexFile(file);
+      throw err;
+    } finally {
+      if (db.inTransaction) db.exec('COMMIT');
+    }
+  };
+  return new IndexedRepo(db, keys, identities, rows);
+}
+
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+// In order unless a damaged ref's odd name sits in some shard.
+const isSorted = (keys: readonly { id: string }[]) => keys.every((k, i) => i === 0 || keys[i - 1].id < k.id);
 
 /** What to compile again, given what the index holds: see the top of this file. */
 function diffPlan(
   bugRefs: Map<string, string>,
   identityRefs: Map<string, string>,
-  catalog: ReadonlyMap<string, CatalogEntry>,
+  catalog: ReadonlyMap<string, CatalogKey>,
   oldIdentities: ReadonlyMap<string, OldIdentity>,
 ): LoadOptions {
   const identityHeads = new Map([...identityRefs].map(([ref, head]) => [ref.slice(IDENTITIES_PREFIX.length), head]));
@@ -206,7 +251,6 @@ function writer(db: IndexDb, loaded: LoadedRepository) {
   const deleteBody = db.prepare('DELETE FROM bug_body WHERE n = ?');
   const putIdentity = db.prepare('INSERT OR REPLACE INTO identities (id, head, identity) VALUES (?, ?, ?)');
   const deleteIdentity = db.prepare('DELETE FROM identities WHERE id = ?');
-  const putShard = db.prepare('INSERT OR REPLACE INTO catalog (shard, value) VALUES (?, ?)');
   const headOf = new Map([...loaded.bugRefs].map(([ref, head]) => [ref.slice(BUGS_PREFIX.length), head]));
   const identityHeadOf = identityHeads(loaded);
   return {
@@ -234,44 +278,54 @@ function writer(db: IndexDb, loaded: LoadedRepository) {
       for (const id of changes.gone) deleteIdentity.run(id);
       for (const id of changes.changed) putIdentity.run(id, identityHeadOf.get(id)!, JSON.stringify(loaded.identities.get(id)));
     },
-    /** Rewrites the catalog's shards in `shards` from the live entries, sorted by id. */
-    catalog(live: readonly CatalogEntry[], shards: ReadonlySet<number>): void {
-      const byShard = new Map<number, CatalogEntry[]>([...shards].map((k) => [k, []]));
-      for (const e of live) byShard.get(shardOf(e.id))?.push(e);
-      for (const [k, entries] of byShard) putShard.run(k, encodeCatalog(entries));
-    },
+    /** Stores a shard's entries (sorted by id); returns its keys as stored. */
+    shard: shardWriter(db),
     headOf,
   };
 }
 
-/** Brings the index to the refs' state in one transaction: a crash leaves the old state whole. Returns the live bugs' entries. */
-function writeChanges(
-  db: IndexDb,
-  loaded: LoadedRepository,
-  catalog: ReadonlyMap<string, CatalogEntry>,
-  oldIdentities: ReadonlyMap<string, OldIdentity>,
-): CatalogEntry[] {
+/** The catalog after writeChanges: each shard's keys as stored, and the rows of the shards it wrote. */
+interface Written {
+  shards: CatalogKey[][];
+  rows: Map<number, (BugRow | null)[]>;
+}
+
+/** Brings the index to the refs' state in one transaction: a crash leaves the old state whole. */
+function writeChanges(db: IndexDb, loaded: LoadedRepository, old: OldIndex): Written {
   const w = writer(db, loaded);
-  const gone = [...catalog.values()].filter((e) => !w.headOf.has(e.id));
-  const identities = identityChanges(loaded, oldIdentities);
-  // Nothing to write when nothing changed (a reopen after idle or a restart):
-  // the catalog, in id order already, is the answer.
+  const gone = new Set([...old.catalog.values()].filter((k) => !w.headOf.has(k.id)).map((k) => k.id));
+  const identities = identityChanges(loaded, old.identities);
+  const written: Written = { shards: old.stored.shards.slice(), rows: new Map() };
+  // Nothing to write when nothing changed (a reopen after idle or a restart).
   const compiled = loaded.bugs.length + loaded.damaged.length;
-  if (compiled === 0 && gone.length === 0 && identities.gone.length + identities.changed.length === 0) return [...catalog.values()];
-  const fresh = new Map<string, CatalogEntry>();
-  const liveIds = [...w.headOf.keys()].sort();
-  const entries = () => liveIds.map((id) => fresh.get(id) ?? catalog.get(id)!);
+  if (compiled === 0 && gone.size === 0 && identities.gone.length + identities.changed.length === 0) return written;
   db.transaction(() => {
-    for (const e of gone) w.drop(e.n);
+    const fresh = new Map<string, CatalogEntry>();
+    for (const id of gone) w.drop(old.catalog.get(id)!.n);
     for (const b of loaded.bugs) fresh.set(b.id, w.bug(b));
     for (const d of loaded.damaged) {
-      w.drop(catalog.get(d.id)?.n ?? 0);
+      w.drop(old.catalog.get(d.id)?.n ?? 0);
       fresh.set(d.id, w.damaged(d));
     }
     w.identities(identities);
-    w.catalog(entries(), new Set([...gone.map((e) => e.id), ...fresh.keys()].map(shardOf)));
+    // Only the shards holding a changed bug are read and written again.
+    const freshByShard = byShard(fresh.values());
+    for (const k of new Set([...gone, ...fresh.keys()].map(shardOf))) {
+      const before = old.stored.shards[k];
+      const beforeRows = readRows(db, k, before);
+      const entries = freshByShard.get(k) ?? [];
+      before.forEach((key, i) => {
+        if (!gone.has(key.id) && !fresh.has(key.id)) entries.push({ ...key, row: beforeRows[i] });
+      });
+      entries.sort(byId);
+      written.shards[k] = w.shard(k, entries);
+      written.rows.set(
+        k,
+        entries.map((e) => e.row),
+      );
+    }
   })();
-  return entries();
+  return written;
 }
 
 interface IdentityChanges {
@@ -324,12 +378,16 @@ function firstWrite(file: string, loaded: LoadedRepository): PendingWrite {
         }
         for (const d of loaded.damaged) entries.set(d.id, w.damaged(d));
         w.identities(identityChanges(loaded, new Map()));
-        const live = [...entries.keys()].sort().map((id) => entries.get(id)!);
-        w.catalog(live, new Set(Array.from({ length: SHARDS }, (_, k) => k)));
+        const shards = Array.from({ length: SHARDS }, (): CatalogKey[] => []);
+        const live = [...entries.values()].sort(byId);
+        for (const [k, group] of byShard(live)) shards[k] = w.shard(k, group);
         db.exec('COMMIT');
         bulk = undefined;
         const installed = installBulkIndexFile(db, path, file);
-        const view = new IndexedRepo(installed, live, loaded.identities);
+        const rows = live.map((e) => e.row);
+        const view = new IndexedRepo(installed, live, loaded.identities, () => rows);
+        // The rows are in memory: build the lists now, as the memory view had them.
+        view.warm();
         return { done: true, view, db: installed, indexBytes: indexBytes(file), notices: [] };
       } catch (err) {
         if (bulk) {
@@ -357,8 +415,10 @@ export async function readRepository(store: GitStore, file: string): Promise<Loa
     listing.catch(() => undefined);
     const snapshot = db.transaction(() => {
       const old = readIndex(db);
+      const rows = new Map<string, BugRow | null>();
+      old.stored.shards.forEach((keys, k) => readRows(db, k, keys).forEach((r, i) => rows.set(keys[i].id, r)));
       const pages = new Map(db.prepare('SELECT id, page FROM bugs').raw().all() as [string, string][]);
-      return { ...old, pages };
+      return { ...old, rows, pages };
     })();
     const [bugRefs, identityRefs] = await listing;
     const fresh = await loadRepository(store, diffPlan(bugRefs, identityRefs, snapshot.catalog, snapshot.identities));
@@ -366,10 +426,11 @@ export async function readRepository(store: GitStore, file: string): Promise<Loa
     const live = new Map([...bugRefs].map(([ref, head]) => [ref.slice(BUGS_PREFIX.length), head]));
     for (const e of snapshot.catalog.values()) {
       const page = snapshot.pages.get(e.id);
-      if (compiled.has(e.id) || live.get(e.id) !== e.head || !e.row || page === undefined) continue;
-      fresh.bugs.push({ ...(JSON.parse(page) as CompiledBug), createClock: e.row.createClock, editClock: e.row.editClock });
+      const row = snapshot.rows.get(e.id);
+      if (compiled.has(e.id) || live.get(e.id) !== e.head || !row || page === undefined) continue;
+      fresh.bugs.push({ ...(JSON.parse(page) as CompiledBug), createClock: row.createClock, editClock: row.editClock });
     }
-    fresh.bugs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    fresh.bugs.sort(byId);
     return fresh;
   } finally {
     db.close();
