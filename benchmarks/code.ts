@@ -227,7 +227,7 @@ export async function codeSection(quick: boolean, log: (s: string) => void): Pro
     pages.push({ ...p, name: `${p.name}, with a commit-graph`, graph: true, paths: (i) => p.paths(i).replace(`/${NAME}/`, `/${GRAPH}/`) });
   }
 
-  const server = await startChildServer({ reposDir: REPOS_DIR, cacheMode: 'warm' });
+  const server = await startChildServer({ reposDir: REPOS_DIR, cacheMode: 'warm', packRefs: false });
   const rows: string[][] = [];
   const targets: Target[] = [];
   try {

@@ -50,7 +50,7 @@ export async function eventLoopSection(big: Dataset, other: Dataset, runs: numbe
   const during: Window[] = [];
   const quiet: Window[] = [];
   for (let i = 0; i < runs; i++) {
-    const cache = new GitBugCacheManager({ reposDir: REPOS_DIR, maxWorkers: 4 });
+    const cache = new GitBugCacheManager({ reposDir: REPOS_DIR, maxWorkers: 4, packRefs: false });
     try {
       await cache.call(other.name, { kind: 'open' });
       const build = cache.call(big.name, { kind: 'open' });

@@ -20,7 +20,7 @@ async function settledRss(): Promise<number> {
 }
 
 async function build(repo: string, indexDir: string) {
-  const cache = new GitBugCacheManager({ reposDir: REPOS_DIR, maxWorkers: 1, indexDir });
+  const cache = new GitBugCacheManager({ reposDir: REPOS_DIR, maxWorkers: 1, indexDir, packRefs: false });
   await cache.call(repo, { kind: 'open' });
   // A first build answers from memory and writes its index after.
   await cache.indexWritten(repo);
@@ -30,7 +30,7 @@ async function build(repo: string, indexDir: string) {
 }
 
 async function worker(repo: string, indexDir?: string) {
-  const cache = new GitBugCacheManager({ reposDir: REPOS_DIR, maxWorkers: 1, indexDir });
+  const cache = new GitBugCacheManager({ reposDir: REPOS_DIR, maxWorkers: 1, indexDir, packRefs: false });
   const before = await settledRss();
   const stats = await cache.call(repo, { kind: 'open' });
   const warm = await settledRss();
@@ -40,7 +40,7 @@ async function worker(repo: string, indexDir?: string) {
 }
 
 async function browse(idleMs: number, concurrency: number, repos: string[]) {
-  const cache = new GitBugCacheManager({ reposDir: REPOS_DIR, idleTimeoutMs: idleMs });
+  const cache = new GitBugCacheManager({ reposDir: REPOS_DIR, idleTimeoutMs: idleMs, packRefs: false });
   const before = await settledRss();
   let peak = rss();
   let peakThreads = 0;

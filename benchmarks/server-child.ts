@@ -19,6 +19,7 @@ const server = await startServer({
   cacheMode: opts.cacheMode,
   pushToken: undefined,
   logLevel: 'silent',
+  cache: { packRefs: opts.packRefs ?? true },
 });
 process.send?.({ url: server.url });
 process.on('message', (m) => {

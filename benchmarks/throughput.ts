@@ -25,7 +25,7 @@ async function cannon(url: string, connections: number, seconds: number): Promis
 }
 
 export async function throughputSection(ds: Dataset, seconds: number, log: (s: string) => void): Promise<Section> {
-  const server = await startChildServer({ reposDir: REPOS_DIR, cacheMode: 'warm' });
+  const server = await startChildServer({ reposDir: REPOS_DIR, cacheMode: 'warm', packRefs: false });
   const rows: string[][] = [];
   const targets: Target[] = [];
   try {

@@ -104,9 +104,9 @@ export async function warmSection(plans: WarmPlan[], log: (s: string) => void): 
     // timed call queries the worker. The HTTP server keeps it on, as deployed.
     // With the persisted index, as the server runs (DATA/cache); per-request stays the naive baseline.
     const indexDir = freshIndexDir();
-    const cache = new GitBugCacheManager({ reposDir: REPOS_DIR, replyCache: false, indexDir });
-    const perRequest = new GitBugCacheManager({ reposDir: REPOS_DIR, mode: 'per-request' });
-    const server = await startChildServer({ reposDir: REPOS_DIR, cacheMode: 'warm' });
+    const cache = new GitBugCacheManager({ reposDir: REPOS_DIR, replyCache: false, indexDir, packRefs: false });
+    const perRequest = new GitBugCacheManager({ reposDir: REPOS_DIR, mode: 'per-request', packRefs: false });
+    const server = await startChildServer({ reposDir: REPOS_DIR, cacheMode: 'warm', packRefs: false });
     try {
       const big = await biggestBug(cache, ds);
       // As a server runs once its first build has written the index.

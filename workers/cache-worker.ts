@@ -52,7 +52,7 @@ function stats(b: Built): CacheStats {
   return {
     bugs: b.index.bugCount,
     identities: b.index.identityCount,
-    damaged: b.index.damaged.length,
+    damaged: b.index.damagedCount,
     buildMs: b.buildMs,
     heapUsedBytes: getHeapStatistics().used_heap_size,
     kind: b.opened.kind,

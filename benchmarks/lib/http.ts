@@ -17,6 +17,8 @@ export interface ChildServerOptions {
   cacheMode: 'warm' | 'per-request';
   maxWorkers?: number;
   idleTimeoutMs?: number;
+  /** false for the shared datasets, whose loose refs must stay loose */
+  packRefs?: boolean;
 }
 
 export function startChildServer(opts: ChildServerOptions): Promise<ChildServer> {

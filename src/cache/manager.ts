@@ -92,6 +92,8 @@ class Entry {
   built = false;
   /** proving that a changed ref stamp hides no ref change (see confirmStamp) */
   confirming: Promise<void> | undefined;
+  /** packing the repository's refs once the build is finished (see packLooseRefs) */
+  housekeeping: Promise<void> | undefined;
   idleTimer: NodeJS.Timeout | undefined;
   /** set once the entry leaves the map; the worker may still finish calls */
   ending: Ending | undefined;
@@ -374,12 +376,24 @@ export class GitBugCacheManager {
     return [...this.entries.keys()];
   }
 
-  /** Resolves once a warm repository has finished its build: its index on disk (a first build writes it after answering), its list rows read. */
+  /** Resolves once a warm repository's index is on disk (a first build writes it after answering) and its list rows are read. */
   async indexWritten(repo: string): Promise<void> {
     const entry = this.entries.get(repo);
     if (!entry) return;
     await entry.ready.catch(() => undefined);
     await entry.finishing;
+  }
+
+  /**
+   * Resolves once a warm repository's worker has nothing left to do in the
+   * background: indexWritten, its refs packed if they were to be, its ref
+   * stamp confirmed (benchmarks measure from this quiet state).
+   */
+  async settled(repo: string): Promise<void> {
+    await this.indexWritten(repo);
+    const entry = this.entries.get(repo);
+    await entry?.housekeeping;
+    while (entry?.confirming) await entry.confirming;
   }
 
   /** Worker threads alive right now, draining ones included. */

@@ -18,6 +18,8 @@ const utf8 = new TextEncoder();
 export interface RepoView {
   readonly bugCount: number;
   readonly identityCount: number;
+  /** damaged.length, without reading every bug's key where it is not read yet */
+  readonly damagedCount: number;
   readonly damaged: readonly DamagedBug[];
   list(req: Omit<ListRequest, 'kind'>): ListReply;
   bug(prefix: string): Bug;
@@ -62,6 +64,10 @@ export class RepoIndex implements RepoView {
 
   get damaged(): readonly DamagedBug[] {
     return this.repo.damaged;
+  }
+
+  get damagedCount(): number {
+    return this.repo.damaged.length;
   }
 
   /** Built whole in the constructor. */

@@ -139,9 +139,15 @@ function idFromRef(ref: string, prefix: string): string {
   return ref.slice(prefix.length);
 }
 
-/** One bulk read of every reachable object, when the store offers it. */
+/**
+ * Fewer entities than this are read object by object: a bulk read starts two
+ * git processes (~10 ms each from a big process), which only pays for many.
+ */
+const BULK_READ_MIN_TIPS = 32;
+
+/** One bulk read of every reachable object, when the store offers it and there is enough to read. */
 async function bulkRead(store: GitStore, tips: string[]): Promise<ReachableObjects | undefined> {
-  if (!store.readReachable || tips.length === 0) return undefined;
+  if (!store.readReachable || tips.length < BULK_READ_MIN_TIPS) return undefined;
   try {
     return await store.readReachable(tips);
   } catch {

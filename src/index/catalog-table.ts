@@ -1,28 +1,51 @@
-// The catalog as the index file holds it: one row per shard, its keys and its
-// rows (catalog.ts encodes them). Reading keys is what every open does;
-// rows are read per shard, only for the shards a push touched (to write them
-// again) and when the first list needs them all.
+// The catalog as the index file holds it: one row per shard, with the
+// fingerprint of its bugs' heads, its counts, its keys and its rows
+// (catalog.ts encodes them). An open reads the fingerprints, and decodes the
+// keys of the shards whose refs moved; everything else is read when first
+// needed: keys for a bug page's short id or a damaged bug, rows for a list.
 
-import { decodeKeys, decodeRows, encodeCatalog, SHARDS, shardOf, type BugRow, type CatalogEntry, type CatalogKey } from './catalog.js';
+import {
+  decodeKeys,
+  decodeRows,
+  encodeCatalog,
+  headsDigest,
+  SHARDS,
+  shardOf,
+  type BugRow,
+  type CatalogEntry,
+  type CatalogKey,
+} from './catalog.js';
 import { UnusableIndex, type IndexDb } from './index-file.js';
 
-/** The catalog's keys as stored: per shard, in the order of that shard's rows. */
-export interface StoredKeys {
-  shards: CatalogKey[][];
-  /** false before a first write has completed (the file holds no catalog) */
-  written: boolean;
+/** What the index says of a shard without decoding it. */
+export interface ShardSummary {
+  /** headsDigest of its bugs */
+  digest: string;
+  /** compiled bugs, damaged bugs */
+  bugs: number;
+  damaged: number;
 }
 
-/** Throws UnusableIndex on keys it cannot read (the caller rebuilds). */
-export function readKeys(db: IndexDb): StoredKeys {
-  const shards = Array.from({ length: SHARDS }, (): CatalogKey[] => []);
+/** A shard with no bugs (no row in the table). */
+export const EMPTY_SHARD: ShardSummary = { digest: headsDigest([]), bugs: 0, damaged: 0 };
+
+/** Every shard's summary (EMPTY_SHARD where none is stored); `written` is false before a first write completed. */
+export function readSummaries(db: IndexDb): { shards: ShardSummary[]; written: boolean } {
+  const shards = Array.from({ length: SHARDS }, () => EMPTY_SHARD);
   let written = false;
-  for (const [shard, text] of db.prepare('SELECT shard, keys FROM catalog').raw().iterate() as IterableIterator<[number, string]>) {
+  const rows = db.prepare('SELECT shard, digest, bugs, damaged FROM catalog').raw().all() as [number, string, number, number][];
+  for (const [shard, digest, bugs, damaged] of rows) {
     written = true;
     if (!(shard >= 0 && shard < SHARDS)) throw new UnusableIndex(`catalog shard ${shard} out of range`);
-    shards[shard] = unreadable(() => decodeKeys(text));
+    shards[shard] = { digest, bugs, damaged };
   }
   return { shards, written };
+}
+
+/** Shard `shard`'s keys, in the order of its rows. Throws UnusableIndex on keys it cannot read. */
+export function readKeys(db: IndexDb, shard: number): CatalogKey[] {
+  const text = db.prepare('SELECT keys FROM catalog WHERE shard = ?').pluck().get(shard) as string | undefined;
+  return text === undefined ? [] : unreadable(() => decodeKeys(text));
 }
 
 /** Shard `shard`'s rows, aligned with its stored keys. Throws UnusableIndex on rows it cannot read. */
@@ -41,13 +64,17 @@ function unreadable<T>(decode: () => T): T {
   }
 }
 
-/** Writes shard by shard: `put(shard, entries)` stores the entries (sorted by id) as that shard, and returns its stored keys. */
-export function shardWriter(db: IndexDb): (shard: number, entries: readonly CatalogEntry[]) => CatalogKey[] {
-  const put = db.prepare('INSERT OR REPLACE INTO catalog (shard, keys, rows) VALUES (?, ?, ?)');
+/** Writes shard by shard: `put(shard, entries)` stores the entries (sorted by id) as that shard, and returns its keys and summary. */
+export function shardWriter(
+  db: IndexDb,
+): (shard: number, entries: readonly CatalogEntry[]) => { keys: CatalogKey[]; summary: ShardSummary } {
+  const put = db.prepare('INSERT OR REPLACE INTO catalog (shard, digest, bugs, damaged, keys, rows) VALUES (?, ?, ?, ?, ?, ?)');
   return (shard, entries) => {
     const { keys, rows } = encodeCatalog(entries);
-    put.run(shard, keys, rows);
-    return entries.map(({ row: _, ...key }) => key);
+    const damaged = entries.filter((e) => e.damaged).length;
+    const summary = { digest: headsDigest(entries.map((e) => [e.id, e.head] as const)), bugs: entries.length - damaged, damaged };
+    put.run(shard, summary.digest, summary.bugs, summary.damaged, keys, rows);
+    return { keys: entries.map(({ row: _, ...key }) => key), summary };
   };
 }
 

@@ -9,6 +9,7 @@
 // rewrites one sixteenth of it; and each shard into keys and rows, so an
 // open can diff and serve bug pages before it has decoded any list row.
 
+import { createHash } from 'node:crypto';
 import { closedAtOf } from '../cache/repo-index.js';
 import { mentionedPeople, type SearchableBug } from '../gitbug/query-match.js';
 import type { CompiledBug, DamagedBug, Person, Status } from '../gitbug/types.js';
@@ -67,6 +68,17 @@ export const SHARDS = 16;
 export function shardOf(id: string): number {
   const digit = parseInt(id.charAt(0), 16);
   return Number.isNaN(digit) ? (id.charCodeAt(0) || 0) % SHARDS : digit;
+}
+
+/**
+ * A fingerprint of a shard's bugs and heads ([id, head] pairs, sorted by id):
+ * stored with the shard, and computed from the refs at the next open, so a
+ * shard whose refs did not move is not even decoded.
+ */
+export function headsDigest(heads: readonly (readonly [id: string, head: string])[]): string {
+  let text = '';
+  for (const [id, head] of heads) text += `${id} ${head}\n`;
+  return createHash('sha1').update(text).digest('hex');
 }
 
 /** Bumped when the encoding changes (with the index's schema version). */

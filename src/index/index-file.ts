@@ -15,17 +15,19 @@ export type IndexDb = Database.Database;
 /** Marks a file as ours; a file without it is foreign. */
 const FORMAT = 'bugserve-bug-index';
 /** Bumped whenever the tables or what a row holds change: an older file is rebuilt. */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE identities (id TEXT PRIMARY KEY, head TEXT NOT NULL, identity TEXT NOT NULL) WITHOUT ROWID;
--- The catalog (catalog.ts): every bug's head, identities used and list row
--- or damage, per shard of bug ids its keys and its rows; written in the same transaction
--- as the pages it describes. A page or text row the catalog does not name is
--- left over from an interrupted first write and is overwritten when its bug
--- is written.
-CREATE TABLE catalog (shard INTEGER PRIMARY KEY, keys TEXT NOT NULL, rows TEXT NOT NULL);
+-- The catalog (catalog.ts, catalog-table.ts): every bug's head, identities
+-- used and list row or damage; per shard of bug ids, the fingerprint of its
+-- heads, its counts, its keys and its rows. Written in the same transaction
+-- as the pages it describes.
+CREATE TABLE catalog (
+  shard INTEGER PRIMARY KEY, digest TEXT NOT NULL, bugs INTEGER NOT NULL, damaged INTEGER NOT NULL,
+  keys TEXT NOT NULL, rows TEXT NOT NULL
+);
 -- One row per compiled bug: its API JSON, sent as it stands.
 CREATE TABLE bugs (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, page TEXT NOT NULL);
 -- A compiled bug's title and comments as written (bug-texts.ts), for list snippets.

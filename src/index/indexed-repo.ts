@@ -11,11 +11,22 @@ import { buildSearchIndex, runQueryWithCounts, type SearchIndex } from '../gitbu
 import { DEFAULT_QUERY, parseQuery } from '../gitbug/query.js';
 import type { Bug, DamagedBug, Identity } from '../gitbug/types.js';
 import { decodeTexts } from './bug-texts.js';
-import type { BugRow, CatalogKey } from './catalog.js';
+import type { BugRow } from './catalog.js';
+import type { CatalogSource } from './catalog-source.js';
 import type Database from 'better-sqlite3';
 import type { IndexDb } from './index-file.js';
 
 type Statement = Database.Statement<unknown[]>;
+
+/** What finding a bug by id needs, built from the keys when first needed. */
+interface Ids {
+  /** bug ids, damaged ones included, sorted */
+  bugIds: string[];
+  /** bug id -> bugs.n */
+  nOf: Map<string, number>;
+  damaged: DamagedBug[];
+  damagedById: Map<string, DamagedBug>;
+}
 
 /** What lists need, built from the rows on the first list (or warm()). */
 interface Lists {
@@ -25,46 +36,48 @@ interface Lists {
 }
 
 export class IndexedRepo implements RepoView {
+  private byId: Ids | undefined;
   private lists: Lists | undefined;
-  readonly damaged: readonly DamagedBug[];
-  readonly bugCount: number;
-  private readonly damagedById: Map<string, DamagedBug>;
-  private readonly bugIds: string[];
   private readonly identityIds: string[];
   private readonly readPage: (n: number) => Buffer | undefined;
+  private readonly pageOf: (id: string) => Buffer | undefined;
+  private readonly idsFrom: (low: string, high: string) => string[];
   private readonly readBody: (n: number) => string | undefined;
-  /** bug id -> bugs.n */
-  private readonly nOf = new Map<string, number>();
   private readonly statements = new Map<string, Statement>();
 
   constructor(
     private readonly db: IndexDb,
-    /** the live bugs, sorted by id (the catalog's keys) */
-    keys: readonly CatalogKey[],
-    private readonly identities: ReadonlyMap<string, Identity>,
     /**
-     * Their list rows, in the same order (null for a damaged bug): asked for
-     * once, on the first list or warm(). Until then a bug page needs only the
-     * keys, so an open can answer pages before it has decoded 10k rows.
+     * The bugs' keys and list rows, read when first needed: a bug page asked
+     * by an id that names one page needs neither, so an open can answer pages
+     * before it has decoded 10k keys or rows.
      */
-    private readonly rows: () => readonly (BugRow | null)[],
+    private readonly catalog: CatalogSource,
+    private readonly identities: ReadonlyMap<string, Identity>,
   ) {
-    const damaged: DamagedBug[] = [];
-    for (const k of keys) {
-      if (k.damaged) damaged.push(k.damaged);
-      else this.nOf.set(k.id, k.n);
-    }
-    this.damaged = damaged;
-    this.bugCount = keys.length - damaged.length;
-    this.damagedById = new Map(damaged.map((d) => [d.id, d]));
-    this.bugIds = keys.map((k) => k.id);
     this.identityIds = [...identities.keys()].sort();
     // As a BLOB: the stored UTF-8 bytes in a new buffer, ~10x cheaper than a
     // JS string for a long page, and the worker can move the buffer away.
     const page = db.prepare('SELECT CAST(page AS BLOB) FROM bugs WHERE n = ?').pluck();
     this.readPage = (n) => page.get(n) as Buffer | undefined;
+    const pageById = db.prepare('SELECT CAST(page AS BLOB) FROM bugs WHERE id = ?').pluck();
+    this.pageOf = (id) => pageById.get(id) as Buffer | undefined;
+    const idRange = db.prepare('SELECT id FROM bugs WHERE id >= ? AND id < ? ORDER BY id LIMIT 2').pluck();
+    this.idsFrom = (low, high) => idRange.all(low, high) as string[];
     const body = db.prepare('SELECT body FROM bug_body WHERE n = ?').pluck();
     this.readBody = (n) => body.get(n) as string | undefined;
+  }
+
+  get bugCount(): number {
+    return this.catalog.bugs;
+  }
+
+  get damagedCount(): number {
+    return this.catalog.damaged;
+  }
+
+  get damaged(): readonly DamagedBug[] {
+    return this.ids().damaged;
   }
 
   get identityCount(): number {
@@ -79,23 +92,51 @@ export class IndexedRepo implements RepoView {
     this.ready();
   }
 
+  private ids(): Ids {
+    if (this.byId) return this.byId;
+    const keys = this.catalog.keys();
+    const nOf = new Map<string, number>();
+    const damaged: DamagedBug[] = [];
+    for (const k of keys) {
+      if (k.damaged) damaged.push(k.damaged);
+      else nOf.set(k.id, k.n);
+    }
+    this.byId = { bugIds: keys.map((k) => k.id), nOf, damaged, damagedById: new Map(damaged.map((d) => [d.id, d])) };
+    return this.byId;
+  }
+
   private ready(): Lists {
     if (this.lists) return this.lists;
+    const { nOf } = this.ids();
     const rows: BugRow[] = [];
     const position = new Map<number, number>();
-    for (const r of this.rows()) {
+    for (const r of this.catalog.rows()) {
       if (!r) continue;
-      position.set(this.nOf.get(r.id)!, rows.length);
+      position.set(nOf.get(r.id)!, rows.length);
       rows.push(r);
     }
     this.lists = { search: buildSearchIndex(rows, this.identities), position };
     return this.lists;
   }
 
+  /**
+   * The one compiled bug `prefix` names, found in the pages' own id index
+   * while the keys are not read; undefined when that cannot tell (no match,
+   * several, or damaged bugs that a prefix might name too): ask the keys.
+   */
+  private onePage(prefix: string): string | undefined {
+    if (this.byId || this.catalog.damaged > 0) return undefined;
+    const p = prefix.toLowerCase();
+    if (!/^[0-9a-f]+$/.test(p)) return undefined;
+    // Ids are lowercase hex: every id starting with p sorts below p + 'g'.
+    const found = this.idsFrom(p, p + 'g');
+    return found.length === 1 ? found[0] : undefined;
+  }
+
   list(req: Omit<ListRequest, 'kind'>): ListReply {
     const query = parseQuery(req.q ?? DEFAULT_QUERY);
     const found = runQueryWithCounts(this.ready().search, query, (needles) => this.textMatch(needles));
-    return listPage(req, found, this.damaged, (r) => {
+    return listPage(req, found, this.ids().damaged, (r) => {
       const e = listExcerpt(r, r.comments, r.closedAt);
       if (query.text.length === 0) return e;
       // A snippet comes from the title when the title has the term: no read then.
@@ -109,10 +150,14 @@ export class IndexedRepo implements RepoView {
   }
 
   bugJson(prefix: string): BugJson {
-    const id = readableId(this.bugIds, this.damagedById, prefix);
-    const json = this.readPage(this.nOf.get(id)!);
-    if (json === undefined) throw new DamagedDataError(id, 'the bug left the index while this worker was answering; try again');
-    return { id, json };
+    const one = this.onePage(prefix);
+    const json = one === undefined ? undefined : this.pageOf(one);
+    if (one !== undefined && json !== undefined) return { id: one, json };
+    const { bugIds, damagedById, nOf } = this.ids();
+    const id = readableId(bugIds, damagedById, prefix);
+    const page = this.readPage(nOf.get(id)!);
+    if (page === undefined) throw new DamagedDataError(id, 'the bug left the index while this worker was answering; try again');
+    return { id, json: page };
   }
 
   identity(prefix: string): Identity {
@@ -120,12 +165,13 @@ export class IndexedRepo implements RepoView {
   }
 
   resolve(what: 'bug' | 'identity', prefix: string): string {
-    return resolvePrefix(what === 'bug' ? this.bugIds : this.identityIds, prefix, what);
+    if (what === 'identity') return resolvePrefix(this.identityIds, prefix, what);
+    return this.onePage(prefix) ?? resolvePrefix(this.ids().bugIds, prefix, what);
   }
 
   /** Title and comment texts for a snippet, without reading the whole bug. */
   private texts(id: string): Pick<Bug, 'title' | 'comments'> {
-    return decodeTexts(this.readBody(this.nOf.get(id)!) ?? '');
+    return decodeTexts(this.readBody(this.ids().nOf.get(id)!) ?? '');
   }
 
   /** Prepared once per shape of text query (how many short terms), a few kept. */

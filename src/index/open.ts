@@ -15,15 +15,17 @@
 // 10k bugs' pages and text costs more than compiling them, and nobody should
 // wait for it.
 
+import { createHash } from 'node:crypto';
 import { RepoIndex, publicBug, type RepoView } from '../cache/repo-index.js';
 import type { GitStore } from '../git/store.js';
 import { loadRepository, type LoadedRepository, type LoadOptions } from '../gitbug/load.js';
-import { BUGS_PREFIX, IDENTITIES_PREFIX, refsDigest } from '../gitbug/refs.js';
+import { BUGS_PREFIX, IDENTITIES_PREFIX } from '../gitbug/refs.js';
 import { bugText } from '../gitbug/query-match.js';
 import type { CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
 import { encodeTexts } from './bug-texts.js';
-import { SHARDS, shardOf, toRow, type BugRow, type CatalogEntry, type CatalogKey } from './catalog.js';
-import { byShard, readKeys, readRows, shardWriter, type StoredKeys } from './catalog-table.js';
+import { headsDigest, SHARDS, shardOf, toRow, type BugRow, type CatalogEntry, type CatalogKey } from './catalog.js';
+import { byShard, readKeys, readRows, readSummaries, shardWriter, type ShardSummary } from './catalog-table.js';
+import { catalogInMemory, SnapshotCatalog, type OpenedShard } from './catalog-source.js';
 import {
   discardIndexFile,
   indexBytes,
@@ -49,7 +51,7 @@ export interface OpenedRepository {
   notices: string[];
   /** the index file's size after the open (0 without one) */
   indexBytes: number;
-  /** refsDigest of the refs this open read */
+  /** refsFingerprint of the refs this open read */
   refs: string;
   /** set when answering from the persisted index */
   db?: IndexDb;
@@ -77,7 +79,8 @@ interface OldIdentity {
 async function inMemory(store: GitStore, notices: string[]): Promise<OpenedRepository> {
   const repo = await loadRepository(store);
   const refreshed = repo.bugs.length + repo.damaged.length;
-  return { view: new RepoIndex(repo), kind: 'full', refreshed, notices, indexBytes: 0, refs: refsDigest(repo.bugRefs, repo.identityRefs) };
+  const refs = refsFingerprint(shardDigests(repo.bugRefs), repo.identityRefs);
+  return { view: new RepoIndex(repo), kind: 'full', refreshed, notices, indexBytes: 0, refs };
 }
 
 const notWritable = (file: string, err: unknown) => `cannot write the bug index ${file} (${(err as Error).message}); serving from memory`;
@@ -107,10 +110,25 @@ export async function openRepository(store: GitStore, file: string | undefined):
   }
 }
 
-/** refsDigest of the refs as they are now. */
+/** refsFingerprint of the refs as they are now. */
 export async function currentRefs(store: GitStore): Promise<string> {
   const [bugs, identities] = await Promise.all([store.listRefs(BUGS_PREFIX), store.listRefs(IDENTITIES_PREFIX)]);
-  return refsDigest(bugs, identities);
+  return refsFingerprint(shardDigests(bugs), identities);
+}
+
+/**
+ * A fingerprint of git-bug's refs: equal fingerprints, equal refs. A worker
+ * proves with it that a later listing changed nothing. Made of the catalog
+ * shards' headsDigests, which an open computes anyway.
+ */
+function refsFingerprint(digests: readonly string[], identityRefs: ReadonlyMap<string, string>): string {
+  const identities = [...identityRefs].map(([ref, head]) => `${ref} ${head}\n`).sort();
+  return createHash('sha1').update(digests.join('\n')).update('\n').update(identities.join('')).digest('hex');
+}
+
+/** Each catalog shard's headsDigest, from the listed bug refs. */
+function shardDigests(bugRefs: ReadonlyMap<string, string>): string[] {
+  return listedByShard(bugRefs).map(headsDigest);
 }
 
 /**
@@ -135,25 +153,23 @@ export function finishWrite(opened: OpenedRepository): OpenedRepository {
   return finished;
 }
 
-/** What the index holds: its catalog's keys (by bug id, and as stored), and its identities. */
+/** What the index holds before an open: each catalog shard's summary, and the identities. */
 interface OldIndex {
-  catalog: Map<string, CatalogKey>;
-  stored: StoredKeys;
+  shards: ShardSummary[];
+  /** false before a first write has completed (nothing to diff against) */
+  written: boolean;
   identities: Map<string, OldIdentity>;
 }
 
-/** Throws UnusableIndex on a catalog it cannot read. */
 function readIndex(db: IndexDb): OldIndex {
-  const stored = readKeys(db);
-  const catalog = new Map<string, CatalogKey>();
-  for (const shard of stored.shards) for (const k of shard) catalog.set(k.id, k);
+  const { shards, written } = readSummaries(db);
   const identities = new Map<string, OldIdentity>();
   for (const [id, head, identity] of db.prepare('SELECT id, head, identity FROM identities').raw().iterate() as IterableIterator<
     [string, string, string]
   >) {
     identities.set(id, { head, identity });
   }
-  return { catalog, stored, identities };
+  return { shards, written, identities };
 }
 
 async function refresh(db: IndexDb, store: GitStore, file: string): Promise<Omit<OpenedRepository, 'notices'>> {
@@ -167,74 +183,74 @@ async function refresh(db: IndexDb, store: GitStore, file: string): Promise<Omit
     throw err;
   }
   const [bugRefs, identityRefs] = await listing;
-  const loaded = await loadRepository(store, diffPlan(bugRefs, identityRefs, old.catalog, old.identities));
+  const moved = movedIdentities(identityRefs, old.identities);
+  const digests = shardDigests(bugRefs);
+  const diffed = new Map<number, CatalogKey[]>();
+  if (old.written) {
+    // Only shards whose refs moved are decoded and diffed; also those holding
+    // damaged bugs (compiled again on every open), and all of them when an
+    // identity moved (any bug may have copied its name).
+    old.shards.forEach((s, k) => {
+      if (moved.size > 0 || s.damaged > 0 || digests[k] !== s.digest) diffed.set(k, readKeys(db, k));
+    });
+  }
+  const loaded = await loadRepository(store, diffPlan(bugRefs, identityRefs, old, diffed, moved));
   const refreshed = loaded.bugs.length + loaded.damaged.length;
-  const refs = refsDigest(bugRefs, identityRefs);
+  const refs = refsFingerprint(digests, identityRefs);
 
-  if (!old.stored.written) {
+  if (!old.written) {
     // Nothing to diff against: this connection is done; the first write makes a new file.
     db.close();
     return { view: new RepoIndex(loaded), kind: 'full', refreshed, indexBytes: 0, refs, pending: firstWrite(file, loaded) };
   }
-  const written = writeChanges(db, loaded, old);
-  const view = indexedView(db, file, written, loaded.identities);
+  const shards = writeChanges(db, loaded, old, diffed);
+  const view = new IndexedRepo(db, new SnapshotCatalog(db, file, shards), loaded.identities);
   return { view, kind: 'incremental', refreshed, indexBytes: indexBytes(file), refs, db };
 }
 
-/**
- * The view of an index just brought up to date: pages at once, list rows
- * read when first needed. They are read from the same snapshot as the keys
- * (a read transaction held until then), because a newer worker, opened after
- * another push, may write the file meanwhile. Rows that do not decode
- * discard the file, so the next open rebuilds it.
- */
-function indexedView(db: IndexDb, file: string, written: Written, identities: ReadonlyMap<string, Identity>): IndexedRepo {
-  const { shards, rows: decoded } = written;
-  const flat = shards.flat();
-  const keys = isSorted(flat) ? flat : [...flat].sort(byId);
-  db.exec('BEGIN');
-  db.prepare('SELECT 1 FROM catalog LIMIT 1').get();
-  const rows = (): (BugRow | null)[] => {
-    try {
-      const all: (BugRow | null)[] = [];
-      for (let k = 0; k < SHARDS; k++) for (const r of decoded.get(k) ?? readRows(db, k, shards[k])) all.push(r);
-      if (keys === flat) return all;
-      const byKey = new Map(flat.map((key, i) => [key.id, all[i]]));
-      return keys.map((key) => byKey.get(key.id) ?? null);
-    } catch (err) {
-      if (isCorruption(err)) discardIndexFile(file);
-      throw err;
-    } finally {
-      if (db.inTransaction) db.exec('COMMIT');
-    }
-  };
-  return new IndexedRepo(db, keys, identities, rows);
+/** The listed bugs by catalog shard, as [id, head] sorted by id (what headsDigest reads). */
+function listedByShard(bugRefs: ReadonlyMap<string, string>): [string, string][][] {
+  const shards = Array.from({ length: SHARDS }, (): [string, string][] => []);
+  for (const [ref, head] of bugRefs) {
+    const id = ref.slice(BUGS_PREFIX.length);
+    shards[shardOf(id)].push([id, head]);
+  }
+  for (const s of shards) if (!s.every((e, i) => i === 0 || s[i - 1][0] < e[0])) s.sort(byId0);
+  return shards;
 }
 
+const byId0 = (a: readonly [string, ...unknown[]], b: readonly [string, ...unknown[]]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-// In order unless a damaged ref's odd name sits in some shard.
-const isSorted = (keys: readonly { id: string }[]) => keys.every((k, i) => i === 0 || keys[i - 1].id < k.id);
+
+/** Identities the index holds that now have another head, or none. */
+function movedIdentities(identityRefs: ReadonlyMap<string, string>, old: ReadonlyMap<string, OldIdentity>): Set<string> {
+  const moved = new Set<string>();
+  for (const [id, o] of old) if (identityRefs.get(IDENTITIES_PREFIX + id) !== o.head) moved.add(id);
+  return moved;
+}
 
 /** What to compile again, given what the index holds: see the top of this file. */
 function diffPlan(
   bugRefs: Map<string, string>,
   identityRefs: Map<string, string>,
-  catalog: ReadonlyMap<string, CatalogKey>,
-  oldIdentities: ReadonlyMap<string, OldIdentity>,
+  old: OldIndex,
+  /** the keys of the shards to diff; the others' refs did not move */
+  diffed: ReadonlyMap<number, readonly CatalogKey[]>,
+  moved: ReadonlySet<string>,
 ): LoadOptions {
-  const identityHeads = new Map([...identityRefs].map(([ref, head]) => [ref.slice(IDENTITIES_PREFIX.length), head]));
-  const changedIdentities = new Set<string>();
-  for (const [id, old] of oldIdentities) if (identityHeads.get(id) !== old.head) changedIdentities.add(id);
+  const catalog = new Map<string, CatalogKey>();
+  for (const keys of diffed.values()) for (const k of keys) catalog.set(k.id, k);
   return {
     refs: { bugs: bugRefs, identities: identityRefs },
     reuseIdentity: (id, head) => {
-      const old = oldIdentities.get(id);
-      return old && old.head === head ? (JSON.parse(old.identity) as Identity) : undefined;
+      const o = old.identities.get(id);
+      return o && o.head === head ? (JSON.parse(o.identity) as Identity) : undefined;
     },
     wantBug: (id, head) => {
-      const old = catalog.get(id);
-      if (!old || old.head !== head || old.damaged !== null) return true;
-      return changedIdentities.size > 0 && old.uses.some((u) => changedIdentities.has(u));
+      if (old.written && !diffed.has(shardOf(id))) return false;
+      const k = catalog.get(id);
+      if (!k || k.head !== head || k.damaged !== null) return true;
+      return moved.size > 0 && k.uses.some((u) => moved.has(u));
     },
   };
 }
@@ -251,7 +267,7 @@ function writer(db: IndexDb, loaded: LoadedRepository) {
   const deleteBody = db.prepare('DELETE FROM bug_body WHERE n = ?');
   const putIdentity = db.prepare('INSERT OR REPLACE INTO identities (id, head, identity) VALUES (?, ?, ?)');
   const deleteIdentity = db.prepare('DELETE FROM identities WHERE id = ?');
-  const headOf = new Map([...loaded.bugRefs].map(([ref, head]) => [ref.slice(BUGS_PREFIX.length), head]));
+  const headOf = (id: string) => loaded.bugRefs.get(BUGS_PREFIX + id)!;
   const identityHeadOf = identityHeads(loaded);
   return {
     /** Writes a compiled bug's page and text (over any left by an interrupted write); its catalog entry. */
@@ -260,7 +276,7 @@ function writer(db: IndexDb, loaded: LoadedRepository) {
       deleteText.run(n);
       insertText.run(n, bugText(b));
       putBody.run(n, encodeTexts(b));
-      return { id: b.id, n, head: headOf.get(b.id)!, uses: loaded.uses.get(b.id) ?? [], row: toRow(b), damaged: null };
+      return { id: b.id, n, head: headOf(b.id), uses: loaded.uses.get(b.id) ?? [], row: toRow(b), damaged: null };
     },
     /** Removes what the index held for bug row n (gone, or damaged now). */
     drop(n: number): void {
@@ -271,61 +287,57 @@ function writer(db: IndexDb, loaded: LoadedRepository) {
     },
     /** The catalog entry of a bug that could not be compiled (it has no page or text). */
     damaged(d: DamagedBug): CatalogEntry {
-      return { id: d.id, n: 0, head: headOf.get(d.id)!, uses: loaded.uses.get(d.id) ?? [], row: null, damaged: d };
+      return { id: d.id, n: 0, head: headOf(d.id), uses: loaded.uses.get(d.id) ?? [], row: null, damaged: d };
     },
     /** Applies identityChanges(): changed identities written, gone ones removed. */
     identities(changes: IdentityChanges): void {
       for (const id of changes.gone) deleteIdentity.run(id);
       for (const id of changes.changed) putIdentity.run(id, identityHeadOf.get(id)!, JSON.stringify(loaded.identities.get(id)));
     },
-    /** Stores a shard's entries (sorted by id); returns its keys as stored. */
+    /** Stores a shard's entries (sorted by id); returns its keys and summary. */
     shard: shardWriter(db),
-    headOf,
   };
 }
 
-/** The catalog after writeChanges: each shard's keys as stored, and the rows of the shards it wrote. */
-interface Written {
-  shards: CatalogKey[][];
-  rows: Map<number, (BugRow | null)[]>;
-}
-
-/** Brings the index to the refs' state in one transaction: a crash leaves the old state whole. */
-function writeChanges(db: IndexDb, loaded: LoadedRepository, old: OldIndex): Written {
+/**
+ * Brings the index to the refs' state in one transaction (a crash leaves the
+ * old state whole), and returns every shard as it now stands. Only `diffed`
+ * shards can hold a change (see refresh); of those, the ones holding one
+ * are read whole and written again.
+ */
+function writeChanges(db: IndexDb, loaded: LoadedRepository, old: OldIndex, diffed: ReadonlyMap<number, CatalogKey[]>): OpenedShard[] {
   const w = writer(db, loaded);
-  const gone = new Set([...old.catalog.values()].filter((k) => !w.headOf.has(k.id)).map((k) => k.id));
+  const shards: OpenedShard[] = old.shards.map((summary, k) => ({ summary, keys: diffed.get(k) }));
+  const before = new Map<string, CatalogKey>();
+  for (const keys of diffed.values()) for (const k of keys) before.set(k.id, k);
+  const gone = new Set([...before.keys()].filter((id) => !loaded.bugRefs.has(BUGS_PREFIX + id)));
   const identities = identityChanges(loaded, old.identities);
-  const written: Written = { shards: old.stored.shards.slice(), rows: new Map() };
   // Nothing to write when nothing changed (a reopen after idle or a restart).
   const compiled = loaded.bugs.length + loaded.damaged.length;
-  if (compiled === 0 && gone.size === 0 && identities.gone.length + identities.changed.length === 0) return written;
+  if (compiled === 0 && gone.size === 0 && identities.gone.length + identities.changed.length === 0) return shards;
   db.transaction(() => {
     const fresh = new Map<string, CatalogEntry>();
-    for (const id of gone) w.drop(old.catalog.get(id)!.n);
+    for (const id of gone) w.drop(before.get(id)!.n);
     for (const b of loaded.bugs) fresh.set(b.id, w.bug(b));
     for (const d of loaded.damaged) {
-      w.drop(old.catalog.get(d.id)?.n ?? 0);
+      w.drop(before.get(d.id)?.n ?? 0);
       fresh.set(d.id, w.damaged(d));
     }
     w.identities(identities);
-    // Only the shards holding a changed bug are read and written again.
     const freshByShard = byShard(fresh.values());
     for (const k of new Set([...gone, ...fresh.keys()].map(shardOf))) {
-      const before = old.stored.shards[k];
-      const beforeRows = readRows(db, k, before);
+      const keys = diffed.get(k) ?? readKeys(db, k);
+      const rows = readRows(db, k, keys);
       const entries = freshByShard.get(k) ?? [];
-      before.forEach((key, i) => {
-        if (!gone.has(key.id) && !fresh.has(key.id)) entries.push({ ...key, row: beforeRows[i] });
+      keys.forEach((key, i) => {
+        if (!gone.has(key.id) && !fresh.has(key.id)) entries.push({ ...key, row: rows[i] });
       });
       entries.sort(byId);
-      written.shards[k] = w.shard(k, entries);
-      written.rows.set(
-        k,
-        entries.map((e) => e.row),
-      );
+      const { keys: written, summary } = w.shard(k, entries);
+      shards[k] = { summary, keys: written, rows: entries.map((e) => e.row) };
     }
   })();
-  return written;
+  return shards;
 }
 
 interface IdentityChanges {
@@ -378,14 +390,12 @@ function firstWrite(file: string, loaded: LoadedRepository): PendingWrite {
         }
         for (const d of loaded.damaged) entries.set(d.id, w.damaged(d));
         w.identities(identityChanges(loaded, new Map()));
-        const shards = Array.from({ length: SHARDS }, (): CatalogKey[] => []);
         const live = [...entries.values()].sort(byId);
-        for (const [k, group] of byShard(live)) shards[k] = w.shard(k, group);
+        for (const [k, group] of byShard(live)) w.shard(k, group);
         db.exec('COMMIT');
         bulk = undefined;
         const installed = installBulkIndexFile(db, path, file);
-        const rows = live.map((e) => e.row);
-        const view = new IndexedRepo(installed, live, loaded.identities, () => rows);
+        const view = new IndexedRepo(installed, catalogInMemory(live), loaded.identities);
         // The rows are in memory: build the lists now, as the memory view had them.
         view.warm();
         return { done: true, view, db: installed, indexBytes: indexBytes(file), notices: [] };
@@ -415,16 +425,22 @@ export async function readRepository(store: GitStore, file: string): Promise<Loa
     listing.catch(() => undefined);
     const snapshot = db.transaction(() => {
       const old = readIndex(db);
+      const keys = new Map<number, CatalogKey[]>();
       const rows = new Map<string, BugRow | null>();
-      old.stored.shards.forEach((keys, k) => readRows(db, k, keys).forEach((r, i) => rows.set(keys[i].id, r)));
+      for (let k = 0; k < SHARDS; k++) {
+        const shard = readKeys(db, k);
+        keys.set(k, shard);
+        readRows(db, k, shard).forEach((r, i) => rows.set(shard[i].id, r));
+      }
       const pages = new Map(db.prepare('SELECT id, page FROM bugs').raw().all() as [string, string][]);
-      return { ...old, rows, pages };
+      return { old, keys, rows, pages };
     })();
     const [bugRefs, identityRefs] = await listing;
-    const fresh = await loadRepository(store, diffPlan(bugRefs, identityRefs, snapshot.catalog, snapshot.identities));
+    const { old, keys } = snapshot;
+    const fresh = await loadRepository(store, diffPlan(bugRefs, identityRefs, old, keys, movedIdentities(identityRefs, old.identities)));
     const compiled = new Set([...fresh.bugs.map((b) => b.id), ...fresh.damaged.map((d) => d.id)]);
     const live = new Map([...bugRefs].map(([ref, head]) => [ref.slice(BUGS_PREFIX.length), head]));
-    for (const e of snapshot.catalog.values()) {
+    for (const e of [...keys.values()].flat()) {
       const page = snapshot.pages.get(e.id);
       const row = snapshot.rows.get(e.id);
       if (compiled.has(e.id) || live.get(e.id) !== e.head || !row || page === undefined) continue;
