@@ -6,6 +6,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { BadRequestError, UnavailableError } from '../errors.js';
 import { GitObjectError, type CommitInfo, type GitStore, type ReachableObjects, type TreeEntry } from './store.js';
 import { isFullOid, parseCommit, parseTree } from './parse-objects.js';
+import { readRefFiles, usesReftable } from './ref-files.js';
+import { isBareRepo } from './repo-path.js';
 import { readReachable } from './reachable.js';
 import { gitEnv, runGitText } from './run.js';
 
@@ -206,8 +208,6 @@ class Batch {
 export class CatFileStore implements GitStore {
   private batch: Batch | null = null;
   private closed = false;
-  /** the for-each-ref that lists asked for in this tick will share */
-  private nextListing: { prefixes: string[]; lines: Promise<[string, string][]> } | undefined;
 
   constructor(readonly repoPath: string) {}
 
@@ -219,36 +219,26 @@ export class CatFileStore implements GitStore {
   async listRefs(prefix: string): Promise<Map<string, string>> {
     if (this.closed) throw new UnavailableError(`the git store of ${this.repoPath} is closed`);
     checkRefPrefix(prefix);
-    const lines = await this.listing(prefix);
-    const refs = new Map<string, string>();
-    // for-each-ref also matches a pattern as a glob; keep only true prefix matches.
-    for (const [name, oid] of lines) if (name.startsWith(prefix)) refs.set(name, oid);
-    return refs;
-  }
-
-  /**
-   * Lists asked for in the same tick (git-bug's two namespaces, asked
-   * together) share one for-each-ref: starting a process costs ~10 ms from
-   * a big one like the server, more than listing 10k packed refs.
-   */
-  private listing(prefix: string): Promise<[name: string, oid: string][]> {
-    let next = this.nextListing;
-    if (!next) {
-      const prefixes: string[] = [];
-      const lines = Promise.resolve().then(async () => {
-        this.nextListing = undefined;
-        const out = await runGitText(['for-each-ref', '--format=%(objectname) %(refname)', ...prefixes], { gitDir: this.repoPath });
-        const found: [string, string][] = [];
-        for (const line of out.split('\n')) {
-          const sp = line.indexOf(' ');
-          if (sp >= 0) found.push([line.slice(sp + 1), line.slice(0, sp)]);
-        }
-        return found;
-      });
-      next = this.nextListing = { prefixes, lines };
+    // The ref files read directly (ref-files.ts); git where they cannot answer.
+    if (isBareRepo(this.repoPath) && !usesReftable(this.repoPath)) {
+      let refs: Map<string, string> | undefined;
+      try {
+        refs = readRefFiles(this.repoPath, prefix);
+      } catch (err) {
+        throw new UnavailableError(`cannot list ${prefix} in ${this.repoPath}: ${(err as Error).message}`);
+      }
+      if (refs) return refs;
     }
-    if (!next.prefixes.includes(prefix)) next.prefixes.push(prefix);
-    return next.lines;
+    const out = await runGitText(['for-each-ref', '--format=%(objectname) %(refname)', prefix], { gitDir: this.repoPath });
+    const refs = new Map<string, string>();
+    for (const line of out.split('\n')) {
+      const sp = line.indexOf(' ');
+      if (sp < 0) continue;
+      const name = line.slice(sp + 1);
+      // for-each-ref also matches a pattern as a glob; keep only true prefix matches.
+      if (name.startsWith(prefix)) refs.set(name, line.slice(0, sp));
+    }
+    return refs;
   }
 
   readCommit(oid: string): Promise<CommitInfo> {

@@ -3,12 +3,12 @@
 // the cat-file backend so both answer identically.
 
 import fs from 'node:fs';
-import path from 'node:path';
 import git from 'isomorphic-git';
 import { UnavailableError } from '../errors.js';
 import { GitObjectError, type CommitInfo, type GitStore, type TreeEntry } from './store.js';
 import { isFullOid, parseCommit, parseTree } from './parse-objects.js';
 import { checkRefPrefix } from './cat-file.js';
+import { readLooseRefs, readPackedRefs } from './ref-files.js';
 
 type Kind = 'commit' | 'tree' | 'blob';
 
@@ -31,8 +31,8 @@ export class IsomorphicStore implements GitStore {
     try {
       // Loose first, packed-refs second: `git pack-refs` writes packed-refs
       // before it deletes the loose files, so no ref falls between the reads.
-      const loose = await readLooseRefs(gitdir, dir);
-      const packed = await readPackedRefs(gitdir);
+      const loose = readLooseRefs(gitdir, dir);
+      const packed = readPackedRefs(gitdir);
       const refs = new Map<string, string>();
       for (const [name, oid] of packed) if (name.startsWith(prefix)) refs.set(name, oid);
       for (const [name, text] of loose) {
@@ -84,52 +84,4 @@ export class IsomorphicStore implements GitStore {
   private checkOpen(): void {
     if (this.closed) throw new UnavailableError(`the git store of ${this.repoPath} is closed`);
   }
-}
-
-/** Loose ref files under `dir` (recursively), as full ref name -> trimmed content. */
-async function readLooseRefs(gitdir: string, dir: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  const visit = async (rel: string): Promise<void> => {
-    let entries: fs.Dirent[];
-    try {
-      entries = await fs.promises.readdir(path.join(gitdir, rel), { withFileTypes: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return;
-      throw err;
-    }
-    await Promise.all(
-      entries.map(async (e) => {
-        const name = `${rel}/${e.name}`;
-        if (e.isDirectory()) return visit(name);
-        if (e.name.endsWith('.lock')) return;
-        try {
-          out.set(name, (await fs.promises.readFile(path.join(gitdir, name), 'utf8')).trim());
-        } catch (err) {
-          // Deleted between readdir and read: the ref is gone.
-          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        }
-      }),
-    );
-  };
-  await visit(dir);
-  return out;
-}
-
-/** packed-refs as name -> oid (peeled "^" lines and comments skipped). */
-async function readPackedRefs(gitdir: string): Promise<Map<string, string>> {
-  let text: string;
-  try {
-    text = await fs.promises.readFile(path.join(gitdir, 'packed-refs'), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
-    throw err;
-  }
-  const refs = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line[0] === '#' || line[0] === '^') continue;
-    const sp = line.indexOf(' ');
-    const oid = line.slice(0, sp);
-    if (sp > 0 && isFullOid(oid)) refs.set(line.slice(sp + 1).trimEnd(), oid);
-  }
-  return refs;
 }
