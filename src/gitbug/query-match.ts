@@ -12,7 +12,8 @@
 // descending order is the exact reverse of the ascending one.
 //
 // Everything that does not depend on the query is computed once in
-// buildSearchIndex, so a list request is a single pass over a pre-sorted order.
+// buildSearchIndex (some of it on first use), so a list request is a single
+// pass over a pre-sorted order.
 
 import type { Bug, CompiledBug, Identity, Person as Who, Status } from './types.js';
 import type { Query, SortBy } from './query.js';
@@ -115,7 +116,55 @@ function peopleLists(n: number, listOf: (i: number) => readonly string[], person
   return { at, end };
 }
 
+/**
+ * The search index over `bugs`: what every list needs (status, sort orders)
+ * at once; what only some queries look at (people, labels, titles, texts)
+ * built on the first query that does, so an open's first list does not wait
+ * for it.
+ */
 export function buildSearchIndex<T extends Indexable>(bugs: readonly T[], identities: ReadonlyMap<string, Identity>): SearchIndex<T> {
+  const n = bugs.length;
+  const closed = new Uint8Array(n);
+  for (let i = 0; i < n; i++) closed[i] = bugs[i].status === 'closed' ? 1 : 0;
+  let who: ReturnType<typeof peopleOf> | undefined;
+  let tags: ReturnType<typeof labelsOf> | undefined;
+  let titles: string[] | undefined;
+  let texts: string[] | undefined;
+  const compiled = n > 0 && !('mentioned' in bugs[0]);
+  return {
+    bugs,
+    closed,
+    orders: sortOrders(bugs),
+    get people() {
+      return (who ??= peopleOf(bugs, identities)).people;
+    },
+    get author() {
+      return (who ??= peopleOf(bugs, identities)).author;
+    },
+    get participants() {
+      return (who ??= peopleOf(bugs, identities)).participants;
+    },
+    get actors() {
+      return (who ??= peopleOf(bugs, identities)).actors;
+    },
+    get labels() {
+      return (tags ??= labelsOf(bugs)).labels;
+    },
+    get unlabeled() {
+      return (tags ??= labelsOf(bugs)).unlabeled;
+    },
+    get titles() {
+      return (titles ??= bugs.map((b) => b.title.toLowerCase()));
+    },
+    get texts() {
+      if (!compiled) return undefined;
+      return (texts ??= bugs.map((b) => bugText(b as CompiledBug)));
+    },
+  };
+}
+
+/** Everyone the bugs name, by position, and each bug's author, participants and actors as positions. */
+function peopleOf(bugs: readonly Indexable[], identities: ReadonlyMap<string, Identity>) {
   const n = bugs.length;
   const people: Person[] = [];
   const personAt = new Map<string, number>();
@@ -137,17 +186,9 @@ export function buildSearchIndex<T extends Indexable>(bugs: readonly T[], identi
     }
     return at;
   };
-
-  const closed = new Uint8Array(n);
-  const unlabeled = new Uint8Array(n);
   const author = new Int32Array(n);
-  const labels = new Map<string, Uint8Array>();
-  const titles = new Array<string>(n);
-  const texts: string[] | undefined = n > 0 && 'mentioned' in bugs[0] ? undefined : new Array<string>(n);
-
   for (let i = 0; i < n; i++) {
     const b = bugs[i];
-    closed[i] = b.status === 'closed' ? 1 : 0;
     // Names recorded on the bug fill in for identities the map lacks.
     author[i] = personOf(b.author.id, b.author.name);
     if ('mentioned' in b) {
@@ -156,31 +197,30 @@ export function buildSearchIndex<T extends Indexable>(bugs: readonly T[], identi
       for (const c of b.comments) personOf(c.author.id, c.author.name);
       for (const t of b.timeline) personOf(t.author.id, t.author.name);
     }
+  }
+  return {
+    people,
+    author,
+    participants: peopleLists(n, (i) => bugs[i].participants, personOf),
+    actors: peopleLists(n, (i) => bugs[i].actors, personOf),
+  };
+}
 
+/** label -> per-bug membership, and the bugs with none. */
+function labelsOf(bugs: readonly Indexable[]) {
+  const n = bugs.length;
+  const labels = new Map<string, Uint8Array>();
+  const unlabeled = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const b = bugs[i];
     if (b.labels.length === 0) unlabeled[i] = 1;
     for (const l of b.labels) {
       let set = labels.get(l);
       if (!set) labels.set(l, (set = new Uint8Array(n)));
       set[i] = 1;
     }
-
-    titles[i] = b.title.toLowerCase();
-    if (texts && !('mentioned' in b)) texts[i] = bugText(b);
   }
-
-  return {
-    bugs,
-    closed,
-    people,
-    author,
-    participants: peopleLists(n, (i) => bugs[i].participants, personOf),
-    actors: peopleLists(n, (i) => bugs[i].actors, personOf),
-    labels,
-    unlabeled,
-    titles,
-    texts,
-    orders: sortOrders(bugs),
-  };
+  return { labels, unlabeled };
 }
 
 /** The bugs matching the query, in the query's order. */

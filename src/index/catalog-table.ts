@@ -9,6 +9,7 @@ import {
   decodeRows,
   encodeCatalog,
   headsDigest,
+  headsLine,
   SHARDS,
   shardOf,
   type BugRow,
@@ -27,7 +28,7 @@ export interface ShardSummary {
 }
 
 /** A shard with no bugs (no row in the table). */
-export const EMPTY_SHARD: ShardSummary = { digest: headsDigest([]), bugs: 0, damaged: 0 };
+export const EMPTY_SHARD: ShardSummary = { digest: headsDigest(''), bugs: 0, damaged: 0 };
 
 /** Every shard's summary (EMPTY_SHARD where none is stored); `written` is false before a first write completed. */
 export function readSummaries(db: IndexDb): { shards: ShardSummary[]; written: boolean } {
@@ -72,7 +73,9 @@ export function shardWriter(
   return (shard, entries) => {
     const { keys, rows } = encodeCatalog(entries);
     const damaged = entries.filter((e) => e.damaged).length;
-    const summary = { digest: headsDigest(entries.map((e) => [e.id, e.head] as const)), bugs: entries.length - damaged, damaged };
+    let lines = '';
+    for (const e of entries) lines += headsLine(e.id, e.head);
+    const summary = { digest: headsDigest(lines), bugs: entries.length - damaged, damaged };
     put.run(shard, summary.digest, summary.bugs, summary.damaged, keys, rows);
     return { keys: entries.map(({ row: _, ...key }) => key), summary };
   };

@@ -23,7 +23,7 @@ import { BUGS_PREFIX, IDENTITIES_PREFIX } from '../gitbug/refs.js';
 import { bugText } from '../gitbug/query-match.js';
 import type { CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
 import { encodeTexts } from './bug-texts.js';
-import { headsDigest, SHARDS, shardOf, toRow, type BugRow, type CatalogEntry, type CatalogKey } from './catalog.js';
+import { headsDigest, headsLine, SHARDS, shardOf, toRow, type BugRow, type CatalogEntry, type CatalogKey } from './catalog.js';
 import { byShard, readKeys, readRows, readSummaries, shardWriter, type ShardSummary } from './catalog-table.js';
 import { catalogInMemory, SnapshotCatalog, type OpenedShard } from './catalog-source.js';
 import {
@@ -128,7 +128,16 @@ function refsFingerprint(digests: readonly string[], identityRefs: ReadonlyMap<s
 
 /** Each catalog shard's headsDigest, from the listed bug refs. */
 function shardDigests(bugRefs: ReadonlyMap<string, string>): string[] {
-  return listedByShard(bugRefs).map(headsDigest);
+  const lines = new Array<string>(SHARDS).fill('');
+  let previous = '';
+  for (const [ref, head] of bugRefs) {
+    // Listed in name order (git's, and ref-files.ts's): ids in order.
+    if (ref < previous) return shardDigests(new Map([...bugRefs].sort(([a], [b]) => (a < b ? -1 : 1))));
+    previous = ref;
+    const id = ref.slice(BUGS_PREFIX.length);
+    lines[shardOf(id)] += headsLine(id, head);
+  }
+  return lines.map(headsDigest);
 }
 
 /**
@@ -208,18 +217,6 @@ async function refresh(db: IndexDb, store: GitStore, file: string): Promise<Omit
   return { view, kind: 'incremental', refreshed, indexBytes: indexBytes(file), refs, db };
 }
 
-/** The listed bugs by catalog shard, as [id, head] sorted by id (what headsDigest reads). */
-function listedByShard(bugRefs: ReadonlyMap<string, string>): [string, string][][] {
-  const shards = Array.from({ length: SHARDS }, (): [string, string][] => []);
-  for (const [ref, head] of bugRefs) {
-    const id = ref.slice(BUGS_PREFIX.length);
-    shards[shardOf(id)].push([id, head]);
-  }
-  for (const s of shards) if (!s.every((e, i) => i === 0 || s[i - 1][0] < e[0])) s.sort(byId0);
-  return shards;
-}
-
-const byId0 = (a: readonly [string, ...unknown[]], b: readonly [string, ...unknown[]]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Identities the index holds that now have another head, or none. */
