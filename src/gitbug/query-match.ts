@@ -326,14 +326,15 @@ function compile<T extends Indexable>(index: SearchIndex<T>, q: Query, textMatch
     tests.push((i) => who[author[i]] === 1);
   }
 
-  for (const [names, lists] of [
-    [q.participants, index.participants],
-    [q.actors, index.actors],
+  for (const [names, listsOf] of [
+    [q.participants, () => index.participants],
+    [q.actors, () => index.actors],
   ] as const) {
     if (names.length === 0) continue;
     const who = matchPeople(index.people, names);
     if (!who) return null;
-    const { at, end } = lists;
+    // Asked for only now: the index builds people lists on first use.
+    const { at, end } = listsOf();
     tests.push((i) => {
       for (let k = i === 0 ? 0 : end[i - 1]; k < end[i]; k++) if (who[at[k]] === 1) return true;
       return false;
