@@ -433,7 +433,7 @@ export class GitBugCacheManager {
           'cache built',
         );
         if (stats.pending) entry.finishing = this.finish(entry);
-        void (entry.finishing ?? Promise.resolve()).then(() => this.packLooseRefs(entry));
+        entry.housekeeping = (entry.finishing ?? Promise.resolve()).then(() => this.packLooseRefs(entry));
         return stats;
       },
       (err: unknown) => {

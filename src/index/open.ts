@@ -2,6 +2,9 @@
 // against the index, compile only what changed, write it in one transaction,
 // then answer from the index. The refs are the truth: nothing here trusts the
 // index beyond "this bug was compiled from this head, with these identities".
+// Only the catalog shards whose refs moved are even decoded (their stored
+// fingerprint differs from the listed refs'); the rest is read after the
+// open has answered, when a list first needs it (catalog-source.ts).
 //
 // A bug is compiled again when its head moved, when an identity it looked up
 // moved or went away (names are copied into bugs), or when it was damaged
