@@ -122,7 +122,6 @@ export function openIndexFile(file: string): IndexDb {
   mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file, { timeout: 10_000 });
   try {
-    pageSize(db);
     db.pragma('journal_mode = WAL');
     readMapped(db);
     // A crash loses at most the last transaction, never consistency: the refs
@@ -136,15 +135,6 @@ export function openIndexFile(file: string): IndexDb {
     db.close();
     throw err;
   }
-}
-
-/**
- * Pages of 16 KiB for a new file (an existing one keeps its own): a bug's
- * page, the catalog's shards and the text index are values of tens of
- * kilobytes, read in a quarter of the pages SQLite's 4 KiB default takes.
- */
-function pageSize(db: IndexDb): void {
-  db.pragma('page_size = 16384');
 }
 
 /**
@@ -181,7 +171,6 @@ export function createBulkIndexFile(file: string): { db: IndexDb; path: string }
   const path = file + BULK + randomBytes(6).toString('hex');
   const db = new Database(path);
   try {
-    pageSize(db);
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
     createSchema(db);
