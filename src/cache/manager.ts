@@ -505,11 +505,11 @@ export class GitBugCacheManager {
    * the refs it was built from, and the entry takes the new stamp; others,
    * and it is invalidated. The stamp is taken before that listing, so a push
    * after it changes the stamp again. Requests that see a changed stamp
-   * meanwhile wait for the answer (getOrOpen) rather than rebuilding.
+   * meanwhile wait for the answer (getOrOpen) rather than rebuilding. It
+   * starts once `after` (a pack under way) has settled.
    */
-  private confirmStamp(entry: Entry): void {
-    const confirming: Promise<void> = (entry.confirming ?? entry.ready)
-      .catch(() => undefined)
+  private confirmStamp(entry: Entry, after?: Promise<unknown>): void {
+    const confirming: Promise<void> = Promise.allSettled([entry.confirming ?? entry.ready, after])
       .then(async () => {
         let stamp = refStamp(entry.path);
         for (let waited = 0; isRacy(stamp) && waited < RACY_WAIT_MAX_MS && !entry.ending; waited += RACY_WAIT_MS) {
@@ -544,14 +544,17 @@ export class GitBugCacheManager {
     try {
       if (!(await manyLooseRefs(entry.path)) || entry.ending) return;
       const started = performance.now();
-      await packRefs(entry.path);
+      const packing = packRefs(entry.path);
+      // Confirmed from now: requests that see the stamp change while git packs
+      // wait for the answer after it (getOrOpen), rather than rebuild.
+      this.confirmStamp(entry, packing);
+      await packing;
       this.log.info({ repo: entry.name, ms: Math.round(performance.now() - started) }, 'refs packed');
     } catch (err) {
       this.log.warn({ repo: entry.name, err: (err as Error).message }, 'refs not packed');
     } finally {
       this.packing.delete(entry.path);
     }
-    if (!entry.ending) this.confirmStamp(entry);
   }
 
   /** What a worker needs to serve a repository, sent with its first `open`. */
