@@ -314,6 +314,30 @@ describe('the confirmation hides no real change', () => {
     });
   }
 
+  it('a second change while the build on a racy stamp reads the bugs', async () => {
+    // A full compile of many bugs, after its ref listing, is the window: a
+    // change there is newer than the build, yet the stamp settles after it
+    // (only the worker's second listing can tell). The delays spread the
+    // second write over the build.
+    const { name, path } = copyOf('many');
+    const h = manager({ packRefs: false });
+    try {
+      await h.m.call(name, everything);
+      for (const [round, delay] of [0, 40, 80, 120, 160].entries()) {
+        const [a, b] = [many.ids[2 * round], many.ids[2 * round + 1]];
+        const second = commentCommit(path, many.author, b, `second ${round}`);
+        comment(path, many.author, a, `first ${round}`);
+        const first = lastComment(h.m, name, a);
+        await sleep(delay);
+        await execFileAsync('git', ['--git-dir', path, 'update-ref', `refs/bugs/${b}`, second]);
+        expect(await first).toBe(`first ${round}`);
+        expect(await lastComment(h.m, name, b)).toBe(`second ${round}`);
+      }
+    } finally {
+      await h.m.close();
+    }
+  });
+
   it('a change made while refs are being packed is seen by the next request', async () => {
     const { name, path } = copyOf('many');
     const h = manager({ indexDir: join(tmp.path, `cache-${name}`) });
