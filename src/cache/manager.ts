@@ -146,6 +146,8 @@ export class GitBugCacheManager {
   private readonly destroying = new Set<Promise<void>>();
   /** repositories whose refs are being packed */
   private readonly packing = new Set<string>();
+  /** `git pack-refs` runs under way: close() waits for them, or git would go on writing in a repository after it */
+  private readonly packs = new Set<Promise<void>>();
   private inFlight = 0;
   private closing = false;
   private readonly opts: Required<Omit<CacheOptions, 'logger' | 'registry' | 'indexDir' | 'replyCacheBytes'>> & { indexDir?: string };
@@ -360,6 +362,7 @@ export class GitBugCacheManager {
       this.destroy(entry);
     }
     await this.settle();
+    await Promise.allSettled([...this.packs]);
   }
 
   /** Test hook (allowFaults only): the spare's thread dies, as a crash would end it. */
@@ -545,6 +548,11 @@ export class GitBugCacheManager {
       if (!(await manyLooseRefs(entry.path)) || entry.ending) return;
       const started = performance.now();
       const packing = packRefs(entry.path);
+      this.packs.add(packing);
+      packing.then(
+        () => this.packs.delete(packing),
+        () => this.packs.delete(packing),
+      );
       // Confirmed from now: requests that see the stamp change while git packs
       // wait for the answer after it (getOrOpen), rather than rebuild.
       this.confirmStamp(entry, packing);
