@@ -5,7 +5,7 @@
 // settles; and neither the confirmation nor packing hides a real ref change.
 
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
@@ -199,6 +199,25 @@ describe('requests while refs are being packed', () => {
     } finally {
       await h.m.close();
     }
+  });
+});
+
+describe('closing while refs are being packed', () => {
+  it('waits for git: the repository is left whole and can be removed at once', async () => {
+    const { name, path } = copyOf('many');
+    const refsBefore = gitBugRefs(path);
+    const h = manager({ indexDir: join(tmp.path, `cache-${name}`) });
+    await h.m.call(name, everything);
+    // Packing starts as the index is written.
+    await h.m.indexWritten(name);
+    await sleep(5);
+    await h.m.close();
+    const locks = readdirSync(path, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.lock'));
+    expect(locks).toEqual([]);
+    expect(gitBugRefs(path)).toEqual(refsBefore);
+    // What a test's teardown or an admin deleting the repository does next: no git still writing in it.
+    rmSync(path, { recursive: true });
+    expect(existsSync(path)).toBe(false);
   });
 });
 
