@@ -74,7 +74,7 @@ export function readPackedRefs(gitdir: string, prefix = 'refs/'): Map<string, st
   }
   const refs = new Map<string, string>();
   // One pass without a string per line: only the lines under `prefix` are cut.
-  for (let at = 0; at < text.length; ) {
+  for (let at = 0; at < text.length;) {
     let end = text.indexOf('\n', at);
     if (end < 0) end = text.length;
     const sp = text.indexOf(' ', at);
