@@ -65,24 +65,57 @@ export function readLooseRefs(gitdir: string, dir: string): Map<string, string> 
 
 /** packed-refs as name -> oid, only names under `prefix` (peeled "^" lines and comments skipped). */
 export function readPackedRefs(gitdir: string, prefix = 'refs/'): Map<string, string> {
-  let text: string;
-  try {
-    text = fs.readFileSync(path.join(gitdir, 'packed-refs'), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
-    throw err;
-  }
+  const text = packedRefsText(path.join(gitdir, 'packed-refs'));
   const refs = new Map<string, string>();
+  if (text === '') return refs;
+  // git writes the file sorted by name and says so in its header: the lines
+  // under `prefix` are then one run, found with one search.
+  const sorted = text.startsWith('# pack-refs with:') && / sorted( |\n)/.test(text.slice(0, text.indexOf('\n') + 1));
+  let at = 0;
+  if (sorted) {
+    const first = text.indexOf(` ${prefix}`);
+    if (first < 0) return refs;
+    at = text.lastIndexOf('\n', first) + 1;
+  }
   // One pass without a string per line: only the lines under `prefix` are cut.
-  for (let at = 0; at < text.length;) {
+  for (; at < text.length;) {
     let end = text.indexOf('\n', at);
     if (end < 0) end = text.length;
-    const sp = text.indexOf(' ', at);
-    if (sp > at && sp < end && text.startsWith(prefix, sp + 1) && text.charCodeAt(at) !== 0x5e && text.charCodeAt(at) !== 0x23) {
-      const oid = text.slice(at, sp);
-      if (isFullOid(oid)) refs.set(text.slice(sp + 1, end).trimEnd(), oid);
+    const c = text.charCodeAt(at);
+    if (c !== 0x5e && c !== 0x23) {
+      const sp = text.indexOf(' ', at);
+      const under = sp > at && sp < end && text.startsWith(prefix, sp + 1);
+      if (under) {
+        // git writes whole oids here; a damaged one fails where it is read (the bug is then damaged).
+        if (sp - at === 40 || sp - at === 64) refs.set(text.slice(sp + 1, end).trimEnd(), text.slice(at, sp));
+      } else if (sorted && refs.size > 0) {
+        break;
+      }
     }
     at = end + 1;
   }
   return refs;
 }
+
+/**
+ * The file's text, read once per turn of the event loop: an open lists two
+ * namespaces from the same 1 MB file at the same moment. Kept no longer, so
+ * nothing later can see an older file than git has written.
+ */
+function packedRefsText(file: string): string {
+  if (thisTurn?.file === file) return thisTurn.text;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw err;
+  }
+  thisTurn = { file, text };
+  queueMicrotask(() => {
+    thisTurn = undefined;
+  });
+  return text;
+}
+
+let thisTurn: { file: string; text: string } | undefined;

@@ -77,7 +77,8 @@ export function shardWriter(
     for (const e of entries) lines += headsLine(e.id, e.head);
     const summary = { digest: headsDigest(lines), bugs: entries.length - damaged, damaged };
     put.run(shard, summary.digest, summary.bugs, summary.damaged, keys, rows);
-    return { keys: entries.map(({ row: _, ...key }) => key), summary };
+    // Built field by field: an object rest spread per entry is a slow path in V8.
+    return { keys: entries.map((e) => ({ id: e.id, n: e.n, head: e.head, uses: e.uses, damaged: e.damaged })), summary };
   };
 }
 

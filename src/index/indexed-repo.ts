@@ -90,6 +90,9 @@ export class IndexedRepo implements RepoView {
 
   warm(): void {
     this.ready();
+    // A fresh thread runs the list code in V8's interpreter first: one list
+    // now, between requests, and a visitor's first list runs compiled code.
+    this.list({ q: undefined, page: 1, perPage: 50 });
   }
 
   private ids(): Ids {

@@ -78,9 +78,9 @@ describe('the catalog', () => {
     expect(() => decodeRows(rows, decodeKeys(encodeCatalog([open, closed]).keys))).toThrow(/rows for 2 bugs/);
   });
 
-  it('puts hex ids in shards by their first digit, so shards in order are ids in order', () => {
-    const ids = ['0a', '1b', '9c', 'a0', 'c3', 'ff'];
-    expect(ids.map(shardOf)).toEqual([0, 1, 9, 10, 12, 15]);
+  it('puts hex ids in shards by their first six bits, so shards in order are ids in order', () => {
+    const ids = ['00', '0a', '1b', '9c', 'a0', 'c3', 'ff'];
+    expect(ids.map(shardOf)).toEqual([0, 2, 6, 39, 40, 48, 63]);
     for (const odd of ['', 'Z', '-', 'é']) expect(shardOf(odd)).toBeLessThan(SHARDS);
   });
 });
