@@ -87,10 +87,10 @@ export async function coldBuild(ds: Dataset, backend: GitBackend, timeoutMs = In
 
 const REOPEN_COST =
   'a new worker thread and its modules (~75 ms; the prewarmed spare only serves opens in a running server, and it is gone ' +
-  'after the idle timeout); then the open itself: `git for-each-ref` (one process for both namespaces; the refs are packed ' +
-  "by now) while the worker reads the catalog's shard fingerprints and the identities, and nothing to compile; then, for the " +
-  "list, every shard's keys and rows decoded (10,000 rows) and the search index built over them (per-label bitmaps, three " +
-  "sort orders). Garbage collection is about a fifth of the worker's time.";
+  'after the idle timeout); then the open itself (~100 ms in a thread whose code V8 has not compiled yet): the ref files ' +
+  "read (the refs are packed by now), the catalog's 64 shard fingerprints compared with them, nothing to compile or write; " +
+  "then, for the first list, every shard's keys and rows decoded (10,000 rows of JSON) and the search index's statuses and " +
+  'sort orders built (~200 ms), a third of it garbage collection. A bug page needs no rows: see the row after a restart.';
 
 interface Reopen {
   first: number;

@@ -31,7 +31,7 @@ const WARM_COST = [
   "free text is a phrase query on the index's FTS5 trigram table (six trigram doclists with positions for 'deadlock', 664 " +
     'matching bugs: 0.6 to 1.4 ms of SQLite alone between runs here), then the rows are filtered and sorted in memory; a ' +
     "snippet comes from the title in memory when the term is there, else from the shown bug's texts read from the index; " +
-    'then the round trip and the clone of 50 excerpts (~0.3 ms). The same list in-process measured 1.0 to 1.9 ms.',
+    'then the round trip and the clone of 50 excerpts (~0.3 ms). The same list in-process measured 1.2 to 3.1 ms in this session.',
   "the worker reads the bug's API JSON (1.2 MB) from the index as a BLOB, about 0.4 ms, and moves the buffer to the main " +
     'thread (no copy, no object graph); the rest is the round trip. The bytes are the HTTP API body as they are.',
 ];

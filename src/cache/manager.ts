@@ -226,7 +226,7 @@ export class GitBugCacheManager {
    * the same entry and wait for one build. At maxWorkers threads a new
    * repository waits for one to go idle (a bounded queue, then 503).
    */
-  private getOrOpen(repo: string, path: string): Entry | Promise<Entry> {
+  private getOrOpen(repo: string, path: string, ahead = false): Entry | Promise<Entry> {
     if (this.closing) throw new UnavailableError('the server is shutting down');
     const entry = this.entries.get(repo);
     if (entry) {
@@ -251,7 +251,7 @@ export class GitBugCacheManager {
         return entry;
       }
     }
-    return this.admit(repo, () => this.open(repo, path));
+    return this.admit(repo, () => this.open(repo, path, ahead));
   }
 
   /**
@@ -325,7 +325,7 @@ export class GitBugCacheManager {
     if (entry.built && this.opts.indexDir && this.opts.mode === 'warm' && !this.closing) {
       try {
         // getOrOpen enters the entry for a call; refreshing makes none.
-        const opened = this.getOrOpen(repo, entry.path);
+        const opened = this.getOrOpen(repo, entry.path, true);
         if (opened instanceof Entry) this.leave(opened);
         else
           opened.then(
@@ -413,7 +413,12 @@ export class GitBugCacheManager {
     return path;
   }
 
-  private open(repo: string, path: string): Entry {
+  /**
+   * Starts a worker's build. A refresh ahead (`ahead`: nobody waits for it
+   * yet) on a racy stamp lets the stamp settle first (25 ms here), which
+   * spares the worker confirming it later; a request's build starts at once.
+   */
+  private open(repo: string, path: string, ahead = false): Entry {
     const spare = this.takeSpare();
     if (!spare) this.makeRoom(1);
     const stamp = refStamp(path);
@@ -424,25 +429,28 @@ export class GitBugCacheManager {
     this.metrics.opens.inc();
     this.log.info({ repo, spare: spare !== undefined }, 'cache worker started');
     const endTimer = this.metrics.buildSeconds.startTimer();
-    entry.ready = entry.pool.run({ kind: 'open', config: this.configFor(repo, path) }).then(
-      (result: WorkerResult<'open'>) => {
-        const stats = unwrap(result);
-        endTimer({ kind: stats.kind });
-        this.metrics.refreshedBugs.inc(stats.refreshed);
-        entry.built = true;
-        for (const notice of stats.notices) this.log.warn({ repo }, notice);
-        this.log.info(
-          { repo, bugs: stats.bugs, damaged: stats.damaged, kind: stats.kind, refreshed: stats.refreshed, ms: Math.round(stats.buildMs) },
-          'cache built',
-        );
-        if (stats.pending) entry.finishing = this.finish(entry);
-        entry.housekeeping = (entry.finishing ?? Promise.resolve()).then(() => this.packLooseRefs(entry));
-        return stats;
-      },
-      (err: unknown) => {
-        throw this.threadFailure(entry, err);
-      },
-    );
+    const settled = ahead && isRacy(stamp) ? this.settleStamp(entry) : Promise.resolve();
+    entry.ready = settled
+      .then(() => entry.pool.run({ kind: 'open', config: this.configFor(repo, path) }))
+      .then(
+        (result: WorkerResult<'open'>) => {
+          const stats = unwrap(result);
+          endTimer({ kind: stats.kind });
+          this.metrics.refreshedBugs.inc(stats.refreshed);
+          entry.built = true;
+          for (const notice of stats.notices) this.log.warn({ repo }, notice);
+          this.log.info(
+            { repo, bugs: stats.bugs, damaged: stats.damaged, kind: stats.kind, refreshed: stats.refreshed, ms: Math.round(stats.buildMs) },
+            'cache built',
+          );
+          if (stats.pending) entry.finishing = this.finish(entry);
+          entry.housekeeping = (entry.finishing ?? Promise.resolve()).then(() => this.packLooseRefs(entry));
+          return stats;
+        },
+        (err: unknown) => {
+          throw this.threadFailure(entry, err);
+        },
+      );
     const timeout = setTimeout(() => {
       if (entry.built || entry.ending) return;
       entry.failure = `the cache build did not finish within ${Math.round(this.opts.buildTimeoutMs / 1000)} s`;
@@ -452,7 +460,7 @@ export class GitBugCacheManager {
     }, this.opts.buildTimeoutMs);
     timeout.unref();
     // Built on a stamp taken right after a ref write: prove it once it settles.
-    if (isRacy(stamp)) this.confirmStamp(entry);
+    if (isRacy(stamp) && !ahead) this.confirmStamp(entry);
     // A build that fails takes its entry with it, so the next request tries again.
     entry.ready.catch((err: unknown) => {
       if (entry.ending) return;
@@ -563,6 +571,28 @@ export class GitBugCacheManager {
     } finally {
       this.packing.delete(entry.path);
     }
+  }
+
+  /**
+   * Waits (RACY_WAIT_MAX_MS at most) until the entry's stamp is no longer
+   * racy, and takes that one: its build has not listed the refs yet, so no
+   * write can hide in the stamp's clock tick. Requests that see the stamp
+   * settle meanwhile wait for it (getOrOpen) rather than rebuild. Still racy
+   * after that long: the build is confirmed afterwards, as a request's is.
+   */
+  private settleStamp(entry: Entry): Promise<void> {
+    const settling = (async () => {
+      for (let waited = 0; isRacy(entry.stamp) && waited < RACY_WAIT_MAX_MS && !entry.ending; waited += RACY_WAIT_MS) {
+        await new Promise((resolve) => setTimeout(resolve, RACY_WAIT_MS));
+        entry.stamp = refStamp(entry.path);
+      }
+    })();
+    const confirming: Promise<void> = settling.finally(() => {
+      if (entry.confirming === confirming) entry.confirming = undefined;
+      if (isRacy(entry.stamp) && !entry.ending) this.confirmStamp(entry, entry.ready);
+    });
+    entry.confirming = confirming;
+    return settling;
   }
 
   /** What a worker needs to serve a repository, sent with its first `open`. */
