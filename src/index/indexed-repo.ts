@@ -1,7 +1,8 @@
 // A worker's view of a repository backed by its persisted index: in memory
 // only what lists and queries need (one BugRow per bug, the identities, the
-// damaged list); a bug page is read from the index when asked, as the UTF-8
-// JSON bytes it was stored as; free text goes through the index's trigram table.
+// damaged list), each read when first needed; a bug page is read from the
+// index when asked, as the UTF-8 JSON bytes it was stored as; free text goes
+// through the index's trigram table.
 
 import { DamagedDataError } from '../errors.js';
 import { listExcerpt, listPage, readableId, withSnippet, type RepoView } from '../cache/repo-index.js';
