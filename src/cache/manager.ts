@@ -144,10 +144,11 @@ export class GitBugCacheManager {
   /** when a call last left (performance.now()): no spare is kept past the idle timeout */
   private lastUse = 0;
   private readonly destroying = new Set<Promise<void>>();
-  /** repositories whose refs are being packed */
-  private readonly packing = new Set<string>();
-  /** `git pack-refs` runs under way: close() waits for them, or git would go on writing in a repository after it */
-  private readonly packs = new Set<Promise<void>>();
+  /**
+   * Repository path -> its refs being packed: one at a time per repository,
+   * and close() waits for them, or git would go on writing in a repository after it.
+   */
+  private readonly packing = new Map<string, Promise<void>>();
   private inFlight = 0;
   private closing = false;
   private readonly opts: Required<Omit<CacheOptions, 'logger' | 'registry' | 'indexDir' | 'replyCacheBytes'>> & { indexDir?: string };
@@ -362,7 +363,7 @@ export class GitBugCacheManager {
       this.destroy(entry);
     }
     await this.settle();
-    await Promise.allSettled([...this.packs]);
+    await Promise.allSettled([...this.packing.values()]);
   }
 
   /** Test hook (allowFaults only): the spare's thread dies, as a crash would end it. */
@@ -549,18 +550,18 @@ export class GitBugCacheManager {
    * loose (pack-refs.ts), so the next open and every clone list them from
    * one file; the stamp that changes with them is then confirmed.
    */
-  private async packLooseRefs(entry: Entry): Promise<void> {
-    if (!this.opts.packRefs || entry.ending || this.packing.has(entry.path)) return;
-    this.packing.add(entry.path);
+  private packLooseRefs(entry: Entry): Promise<void> {
+    if (!this.opts.packRefs || entry.ending || this.packing.has(entry.path)) return Promise.resolve();
+    const run = this.packIfLoose(entry).finally(() => this.packing.delete(entry.path));
+    this.packing.set(entry.path, run);
+    return run;
+  }
+
+  private async packIfLoose(entry: Entry): Promise<void> {
     try {
       if (!(await manyLooseRefs(entry.path)) || entry.ending) return;
       const started = performance.now();
       const packing = packRefs(entry.path);
-      this.packs.add(packing);
-      packing.then(
-        () => this.packs.delete(packing),
-        () => this.packs.delete(packing),
-      );
       // Confirmed from now: requests that see the stamp change while git packs
       // wait for the answer after it (getOrOpen), rather than rebuild.
       this.confirmStamp(entry, packing);
@@ -568,8 +569,6 @@ export class GitBugCacheManager {
       this.log.info({ repo: entry.name, ms: Math.round(performance.now() - started) }, 'refs packed');
     } catch (err) {
       this.log.warn({ repo: entry.name, err: (err as Error).message }, 'refs not packed');
-    } finally {
-      this.packing.delete(entry.path);
     }
   }
 

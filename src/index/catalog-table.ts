@@ -16,7 +16,10 @@ import {
   type CatalogEntry,
   type CatalogKey,
 } from './catalog.js';
+import type Database from 'better-sqlite3';
 import { UnusableIndex, type IndexDb } from './index-file.js';
+
+type Statement = Database.Statement<unknown[]>;
 
 /** What the index says of a shard without decoding it. */
 export interface ShardSummary {
@@ -45,16 +48,31 @@ export function readSummaries(db: IndexDb): { shards: ShardSummary[]; written: b
 
 /** Shard `shard`'s keys, in the order of its rows. Throws UnusableIndex on keys it cannot read. */
 export function readKeys(db: IndexDb, shard: number): CatalogKey[] {
-  const text = db.prepare('SELECT keys FROM catalog WHERE shard = ?').pluck().get(shard) as string | undefined;
+  const text = statements(db).keys.get(shard) as string | undefined;
   return text === undefined ? [] : unreadable(() => decodeKeys(text));
 }
 
 /** Shard `shard`'s rows, aligned with its stored keys. Throws UnusableIndex on rows it cannot read. */
 export function readRows(db: IndexDb, shard: number, keys: readonly CatalogKey[]): (BugRow | null)[] {
   if (keys.length === 0) return [];
-  const text = db.prepare('SELECT rows FROM catalog WHERE shard = ?').pluck().get(shard) as string | undefined;
+  const text = statements(db).rows.get(shard) as string | undefined;
   if (text === undefined) throw new UnusableIndex(`catalog shard ${shard} has no rows`);
   return unreadable(() => decodeRows(text, keys));
+}
+
+/** The two reads, prepared once per connection: a list's first read asks for every shard. */
+const prepared = new WeakMap<IndexDb, { keys: Statement; rows: Statement }>();
+
+function statements(db: IndexDb): { keys: Statement; rows: Statement } {
+  let st = prepared.get(db);
+  if (!st) {
+    st = {
+      keys: db.prepare('SELECT keys FROM catalog WHERE shard = ?').pluck(),
+      rows: db.prepare('SELECT rows FROM catalog WHERE shard = ?').pluck(),
+    };
+    prepared.set(db, st);
+  }
+  return st;
 }
 
 function unreadable<T>(decode: () => T): T {

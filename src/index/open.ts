@@ -147,7 +147,7 @@ function shardDigests(bugRefs: ReadonlyMap<string, string>): string[] {
  * Finishes what an open left for later: runs a pending write to its end, and
  * reads the list rows (the CLI and tests; a worker does both between requests).
  */
-export function finishWrite(opened: OpenedRepository): OpenedRepository {
+export function finishOpen(opened: OpenedRepository): OpenedRepository {
   let finished = opened;
   while (finished.pending) {
     const step = finished.pending.step(Infinity);

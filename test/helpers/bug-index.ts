@@ -4,13 +4,13 @@
 import { RepoIndex } from '../../src/cache/repo-index.js';
 import { openGitStore } from '../../src/git/open.js';
 import { loadRepository } from '../../src/gitbug/load.js';
-import { finishWrite, openRepository, type OpenedRepository } from '../../src/index/open.js';
+import { finishOpen, openRepository, type OpenedRepository } from '../../src/index/open.js';
 
 /** The repository at `path` opened through the index at `file`, as a worker would (its first write finished). */
 export async function openIndexed(path: string, file: string): Promise<OpenedRepository> {
   const store = openGitStore(path);
   try {
-    return finishWrite(await openRepository(store, file));
+    return finishOpen(await openRepository(store, file));
   } finally {
     await store.close();
   }

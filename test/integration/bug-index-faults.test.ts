@@ -185,9 +185,9 @@ describe('kill -9 while the index is being written', () => {
     const moduleUrl = (p: string) => pathToFileURL(resolve('dist', p)).href;
     const script = `
       const { openGitStore } = await import(${JSON.stringify(moduleUrl('src/git/open.js'))});
-      const { finishWrite, openRepository } = await import(${JSON.stringify(moduleUrl('src/index/open.js'))});
+      const { finishOpen, openRepository } = await import(${JSON.stringify(moduleUrl('src/index/open.js'))});
       const store = openGitStore(process.argv[1]);
-      finishWrite(await openRepository(store, process.argv[2]));
+      finishOpen(await openRepository(store, process.argv[2]));
       await store.close();
       process.stdout.write('done');`;
     const run = (killAfterMs: number) =>

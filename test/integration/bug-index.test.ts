@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RepoView } from '../../src/cache/repo-index.js';
 import { generate } from '../../src/gen/generate.js';
 import { openGitStore } from '../../src/git/open.js';
-import { finishWrite, openRepository, type OpenedRepository } from '../../src/index/open.js';
+import { finishOpen, openRepository, type OpenedRepository } from '../../src/index/open.js';
 import { compiledFromScratch } from '../helpers/bug-index.js';
 import {
   git,
@@ -61,7 +61,7 @@ async function openPagesFirst(path: string, file: string): Promise<OpenedReposit
   const store = openGitStore(path);
   try {
     const o = await openRepository(store, file);
-    return o.pending ? finishWrite(o) : o;
+    return o.pending ? finishOpen(o) : o;
   } finally {
     await store.close();
   }

@@ -222,40 +222,29 @@ describe('closing while refs are being packed', () => {
 });
 
 describe('refs are left alone', () => {
-  it('with packRefs: false', async () => {
-    const { name, path } = copyOf('many');
-    const loose = looseRefs(path).sort();
-    const h = manager({ packRefs: false, indexDir: join(tmp.path, `cache-${name}`) });
-    try {
-      await h.m.call(name, everything);
-      await h.m.indexWritten(name);
-      // Packing starts right after the index is written and logs either way; give it ample time.
-      await sleep(500);
-      expect(h.lines('refs packed')).toEqual([]);
-      expect(looseRefs(path).sort()).toEqual(loose);
-      expect(packedRefs(path).size).toBe(0);
-    } finally {
-      await h.m.close();
-    }
-  });
-
-  it('below the threshold', async () => {
-    const { name, path } = copyOf('few');
-    const loose = looseRefs(path).sort();
-    expect(loose).toHaveLength(FEW + 1);
-    const h = manager({ indexDir: join(tmp.path, `cache-${name}`) });
-    try {
-      await h.m.call(name, everything);
-      await h.m.indexWritten(name);
-      await sleep(500);
-      expect(h.lines('refs packed')).toEqual([]);
-      expect(looseRefs(path).sort()).toEqual(loose);
-      expect(packedRefs(path).size).toBe(0);
-      expect(await builds(h.m)).toBe(1);
-    } finally {
-      await h.m.close();
-    }
-  });
+  const cases = [
+    { when: 'with packRefs: false', repo: 'many', options: { packRefs: false } },
+    { when: 'below the threshold', repo: 'few', options: {} },
+  ] as const;
+  for (const c of cases) {
+    it(c.when, async () => {
+      const { name, path } = copyOf(c.repo);
+      const loose = looseRefs(path).sort();
+      if (c.repo === 'few') expect(loose).toHaveLength(FEW + 1);
+      const h = manager({ ...c.options, indexDir: join(tmp.path, `cache-${name}`) });
+      try {
+        await h.m.call(name, everything);
+        // The build, its index and whatever packing it would start are all done.
+        await h.m.settled(name);
+        expect(h.lines('refs packed')).toEqual([]);
+        expect(looseRefs(path).sort()).toEqual(loose);
+        expect(packedRefs(path).size).toBe(0);
+        expect(await builds(h.m)).toBe(1);
+      } finally {
+        await h.m.close();
+      }
+    });
+  }
 });
 
 describe('a change right after a build (a racy ref stamp) costs one build, not two', () => {
