@@ -7,7 +7,7 @@
 import { DamagedDataError, UnsupportedFormatError } from '../errors.js';
 import { resolvePrefix } from '../gitbug/id.js';
 import type { LoadedRepository } from '../gitbug/load.js';
-import { buildSearchIndex, runQueryWithCounts, type SearchIndex } from '../gitbug/query-match.js';
+import { buildSearchIndex, runQueryWithCounts, type SearchIndex, type Window } from '../gitbug/query-match.js';
 import { DEFAULT_QUERY, parseQuery } from '../gitbug/query.js';
 import type { Bug, BugExcerpt, CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
 import type { BugJson, ListReply, ListRequest } from './protocol.js';
@@ -77,7 +77,9 @@ export class RepoIndex implements RepoView {
 
   list(req: Omit<ListRequest, 'kind'>): ListReply {
     const query = parseQuery(req.q ?? DEFAULT_QUERY);
-    return listPage(req, runQueryWithCounts(this.search, query), this.repo.damaged, (b) => withSnippet(excerpt(b), b, query.text));
+    return listPage(req, runQueryWithCounts(this.search, query, undefined, pageWindow(req)), this.repo.damaged, (b) =>
+      withSnippet(excerpt(b), b, query.text),
+    );
   }
 
   bug(prefix: string): Bug {
@@ -119,21 +121,25 @@ export function readableId(ids: readonly string[], damagedById: ReadonlyMap<stri
   return id;
 }
 
-/** One page of a query's result, as both views answer it. */
+/** The matches page `req` shows, as positions in the query's order. */
+export function pageWindow(req: Pick<ListRequest, 'page' | 'perPage'>): Window {
+  return { start: (req.page - 1) * req.perPage, count: req.perPage };
+}
+
+/** One page of a query's result (`found` holds the page's bugs: pageWindow), as both views answer it. */
 export function listPage<T>(
   req: Pick<ListRequest, 'page' | 'perPage'>,
-  found: { bugs: readonly T[]; open: number; closed: number },
+  found: { bugs: readonly T[]; total: number; open: number; closed: number },
   damaged: readonly DamagedBug[],
   excerptOf: (b: T) => BugExcerpt,
 ): ListReply {
-  const start = (req.page - 1) * req.perPage;
   return {
-    total: found.bugs.length,
+    total: found.total,
     open: found.open,
     closed: found.closed,
     page: req.page,
     perPage: req.perPage,
-    bugs: found.bugs.slice(start, start + req.perPage).map(excerptOf),
+    bugs: found.bugs.map(excerptOf),
     damaged: [...damaged],
   };
 }

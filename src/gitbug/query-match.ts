@@ -16,7 +16,7 @@
 // pass over a pre-sorted order.
 
 import type { Bug, CompiledBug, Identity, Person as Who, Status } from './types.js';
-import type { Query, SortBy } from './query.js';
+import type { Query, SortBy, SortDir } from './query.js';
 
 /** What a query looks at in a bug, besides its text. */
 interface SearchFields {
@@ -122,7 +122,12 @@ function peopleLists(n: number, listOf: (i: number) => readonly string[], person
  * built on the first query that does, so an open's first list does not wait
  * for it.
  */
-export function buildSearchIndex<T extends Indexable>(bugs: readonly T[], identities: ReadonlyMap<string, Identity>): SearchIndex<T> {
+export function buildSearchIndex<T extends Indexable>(
+  bugs: readonly T[],
+  identities: ReadonlyMap<string, Identity>,
+  /** the sort orders, when known already (a stored list view of these bugs) */
+  orders: Readonly<Record<SortBy, Int32Array>> = sortOrders(bugs),
+): SearchIndex<T> {
   const n = bugs.length;
   const closed = new Uint8Array(n);
   for (let i = 0; i < n; i++) closed[i] = bugs[i].status === 'closed' ? 1 : 0;
@@ -134,7 +139,7 @@ export function buildSearchIndex<T extends Indexable>(bugs: readonly T[], identi
   return {
     bugs,
     closed,
-    orders: sortOrders(bugs),
+    orders,
     get people() {
       return (who ??= peopleOf(bugs, identities)).people;
     },
@@ -234,28 +239,47 @@ export function countStatuses<T extends Indexable>(index: SearchIndex<T>, q: Que
   return { open, closed };
 }
 
+/** Which of a query's matches to return, as positions in its order. */
+export interface Window {
+  start: number;
+  count: number;
+}
+
 /**
- * One pass for a list page: the bugs matching the whole query, in order, and
- * the Open/Closed counts of the query without its status.
+ * One pass for a list page: the bugs matching the whole query, in order (only
+ * those in `window`: a page need not gather 10,000), how many match, and the
+ * Open/Closed counts of the query without its status.
  */
 export function runQueryWithCounts<T extends Indexable>(
   index: SearchIndex<T>,
   q: Query,
   textMatch?: TextMatch,
-): { bugs: T[]; open: number; closed: number } {
+  window: Window = { start: 0, count: Infinity },
+): { bugs: T[]; total: number; open: number; closed: number } {
   const { mask, total, open, closed } = scan(index, q, textMatch);
-  const bugs = new Array<T>(total);
-  if (total === 0) return { bugs, open, closed };
   // The order is walked only after filtering: testing bugs in storage order
   // keeps the scan cache-friendly, while the walk reads one byte per bug.
-  const order = index.orders[q.sort.by];
+  const at = windowOf(index.orders[q.sort.by], q.sort.dir, (p) => mask[p] === 1, total, window);
+  return { bugs: at.map((p) => index.bugs[p]), total, open, closed };
+}
+
+/**
+ * The positions of `window` among the `total` positions that `matches`, in
+ * `order` (ascending; walked from its end for a descending sort).
+ */
+export function windowOf(order: Int32Array, dir: SortDir, matches: (p: number) => boolean, total: number, window: Window): number[] {
+  const out: number[] = [];
+  const end = Math.min(total, window.start + window.count);
   let j = 0;
-  if (q.sort.dir === 'asc') {
-    for (let k = 0; k < order.length && j < total; k++) if (mask[order[k]]) bugs[j++] = index.bugs[order[k]];
+  const take = (p: number): void => {
+    if (matches(p) && j++ >= window.start) out.push(p);
+  };
+  if (dir === 'asc') {
+    for (let k = 0; k < order.length && j < end; k++) take(order[k]);
   } else {
-    for (let k = order.length - 1; k >= 0 && j < total; k--) if (mask[order[k]]) bugs[j++] = index.bugs[order[k]];
+    for (let k = order.length - 1; k >= 0 && j < end; k--) take(order[k]);
   }
-  return { bugs, open, closed };
+  return out;
 }
 
 // Tests every bug against the query without its status, counting by status,

@@ -6,7 +6,8 @@
 // so the next open rebuilds it. From a first write, both are in memory.
 
 import { SHARDS, type BugRow, type CatalogEntry, type CatalogKey } from './catalog.js';
-import { readKeys, readRows, type ShardSummary } from './catalog-table.js';
+import { readKeys, readListView, readRows, readWrites, type ShardSummary } from './catalog-table.js';
+import type { ListView } from './list-view.js';
 import { discardIndexFile, isCorruption, type IndexDb } from './index-file.js';
 
 export interface CatalogSource {
@@ -18,13 +19,17 @@ export interface CatalogSource {
   keys(): readonly CatalogKey[];
   /** Their list rows, in the same order (null for a damaged bug); the last thing read. */
   rows(): readonly (BugRow | null)[];
+  /** countWrite's count as of this catalog */
+  readonly writes: number;
+  /** The stored list view of this catalog, while no row has been read; undefined when there is none. */
+  listView(): ListView | undefined;
 }
 
-/** A first write's catalog: `entries` sorted by id. */
-export function catalogInMemory(entries: readonly CatalogEntry[]): CatalogSource {
+/** A first write's catalog: `entries` sorted by id, written as write number `writes`. */
+export function catalogInMemory(entries: readonly CatalogEntry[], writes: number): CatalogSource {
   const rows = entries.map((e) => e.row);
   const damaged = rows.filter((r) => r === null).length;
-  return { bugs: entries.length - damaged, damaged, keys: () => entries, rows: () => rows };
+  return { bugs: entries.length - damaged, damaged, keys: () => entries, rows: () => rows, writes, listView: () => undefined };
 }
 
 /** One shard as an open left it: its summary, and its keys and rows when the open read or wrote them. */
@@ -37,6 +42,8 @@ export interface OpenedShard {
 export class SnapshotCatalog implements CatalogSource {
   readonly bugs: number;
   readonly damaged: number;
+  readonly writes: number;
+  private view: ListView | null | undefined;
   private sorted: readonly CatalogKey[] | undefined;
   /** sorted differs from the shards' keys in shard order (a damaged ref's odd name) */
   private reordered = false;
@@ -49,7 +56,12 @@ export class SnapshotCatalog implements CatalogSource {
     this.bugs = shards.reduce((n, s) => n + s.summary.bugs, 0);
     this.damaged = shards.reduce((n, s) => n + s.summary.damaged, 0);
     db.exec('BEGIN');
-    db.prepare('SELECT 1 FROM catalog LIMIT 1').get();
+    this.writes = readWrites(db);
+  }
+
+  listView(): ListView | undefined {
+    if (this.view === undefined) this.view = (this.db.inTransaction && readListView(this.db, this.writes)) || null;
+    return this.db.inTransaction ? (this.view ?? undefined) : undefined;
   }
 
   keys(): readonly CatalogKey[] {

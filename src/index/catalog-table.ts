@@ -18,6 +18,7 @@ import {
 } from './catalog.js';
 import type Database from 'better-sqlite3';
 import { UnusableIndex, type IndexDb } from './index-file.js';
+import { decodeListView, encodeListView, type ListView } from './list-view.js';
 
 type Statement = Database.Statement<unknown[]>;
 
@@ -110,4 +111,47 @@ export function byShard<T extends { id: string }>(entries: Iterable<T>): Map<num
     g.push(e);
   }
   return groups;
+}
+
+/**
+ * Counts a write of the catalog (in the writer's transaction): a list view
+ * stored at an earlier count no longer describes it.
+ */
+export function countWrite(db: IndexDb): void {
+  db.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'writes'").run();
+}
+
+/** How many writes the catalog has had (countWrite). */
+export function readWrites(db: IndexDb): number {
+  return Number(db.prepare("SELECT value FROM meta WHERE key = 'writes'").pluck().get());
+}
+
+/** The stored list view, if it describes the catalog as of `writes`; undefined otherwise, or when it does not decode. */
+export function readListView(db: IndexDb, writes: number): ListView | undefined {
+  const bytes = db.prepare('SELECT view FROM list_view WHERE writes = ?').pluck().get(writes) as Buffer | undefined;
+  if (!bytes) return undefined;
+  try {
+    return decodeListView(bytes);
+  } catch {
+    // Only a shortcut: the lists are then built from the rows.
+    return undefined;
+  }
+}
+
+/**
+ * Stores `view`, built from the catalog as of `writes`, unless the catalog has
+ * been written since (by a newer worker). Never waits for a lock: a view is
+ * only a shortcut for the next open, and the writer holding it is newer.
+ */
+export function storeListView(db: IndexDb, writes: number, view: ListView): void {
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 0');
+  try {
+    db.transaction(() => {
+      if (readWrites(db) !== writes) return;
+      db.prepare('INSERT OR REPLACE INTO list_view (one, writes, view) VALUES (1, ?, ?)').run(writes, encodeListView(view));
+    }).immediate();
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
 }

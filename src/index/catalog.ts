@@ -10,9 +10,9 @@
 // open can diff and serve bug pages before it has decoded any list row.
 
 import { createHash } from 'node:crypto';
-import { closedAtOf } from '../cache/repo-index.js';
+import { closedAtOf, listExcerpt } from '../cache/repo-index.js';
 import { mentionedPeople, type SearchableBug } from '../gitbug/query-match.js';
-import type { CompiledBug, DamagedBug, Person, Status } from '../gitbug/types.js';
+import type { BugExcerpt, CompiledBug, DamagedBug, Person, Status } from '../gitbug/types.js';
 
 /** What the index keeps per bug for lists: the excerpt's fields plus what queries look at. */
 export interface BugRow extends SearchableBug {
@@ -41,6 +41,20 @@ export function toRow(b: CompiledBug): BugRow {
   // Set, not spread from a conditional object: that spread is a slow path in V8.
   if (closedAt) row.closedAt = closedAt;
   return row;
+}
+
+/**
+ * What a list shows of a row: the same whether the row was decoded from the
+ * catalog or is being written (then stored as bugs.excerpt), so both ways of
+ * answering a list give the same bytes.
+ */
+export function rowExcerpt(r: BugRow): BugExcerpt {
+  const { id, title, status, labels, author, createdAt, editedAt } = r;
+  return listExcerpt(
+    { id, title, status, labels, author: { id: author.id, name: author.name }, createdAt, editedAt },
+    r.comments,
+    r.closedAt,
+  );
 }
 
 /** What the open of an index needs of a bug before any list: enough to diff, write and serve pages. */

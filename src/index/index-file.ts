@@ -15,7 +15,7 @@ export type IndexDb = Database.Database;
 /** Marks a file as ours; a file without it is foreign. */
 const FORMAT = 'bugserve-bug-index';
 /** Bumped whenever the tables or what a row holds change: an older file is rebuilt. */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -28,8 +28,11 @@ CREATE TABLE catalog (
   shard INTEGER PRIMARY KEY, digest TEXT NOT NULL, bugs INTEGER NOT NULL, damaged INTEGER NOT NULL,
   keys TEXT NOT NULL, rows TEXT NOT NULL
 );
--- One row per compiled bug: its API JSON, sent as it stands.
-CREATE TABLE bugs (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, page TEXT NOT NULL);
+-- One row per compiled bug: its API JSON, sent as it stands; its list excerpt
+-- (a list answered from the list view reads its page's bugs from here).
+CREATE TABLE bugs (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, page TEXT NOT NULL, excerpt TEXT NOT NULL);
+-- The list view (list-view.ts), valid while meta.writes still equals its writes.
+CREATE TABLE list_view (one INTEGER PRIMARY KEY CHECK (one = 1), writes INTEGER NOT NULL, view BLOB NOT NULL);
 -- A compiled bug's title and comments as written (bug-texts.ts), for list snippets.
 CREATE TABLE bug_body (n INTEGER PRIMARY KEY, body TEXT NOT NULL);
 -- text: lowercased title and comments (bugText), rowid = bugs.n.
@@ -154,6 +157,8 @@ function createSchema(db: IndexDb): void {
   const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
   put.run('format', FORMAT);
   put.run('schema', String(SCHEMA_VERSION));
+  // Counted up by every write of the catalog (catalog-table.ts).
+  put.run('writes', '0');
 }
 
 const BULK = '.new-';

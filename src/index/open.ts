@@ -26,8 +26,8 @@ import { BUGS_PREFIX, IDENTITIES_PREFIX } from '../gitbug/refs.js';
 import { bugText } from '../gitbug/query-match.js';
 import type { CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
 import { encodeTexts } from './bug-texts.js';
-import { headsDigest, headsLine, SHARDS, shardOf, toRow, type BugRow, type CatalogEntry, type CatalogKey } from './catalog.js';
-import { byShard, readKeys, readRows, readSummaries, shardWriter, type ShardSummary } from './catalog-table.js';
+import { headsDigest, headsLine, rowExcerpt, SHARDS, shardOf, toRow, type BugRow, type CatalogEntry, type CatalogKey } from './catalog.js';
+import { byShard, countWrite, readKeys, readRows, readSummaries, readWrites, shardWriter, type ShardSummary } from './catalog-table.js';
 import { catalogInMemory, SnapshotCatalog, type OpenedShard } from './catalog-source.js';
 import {
   discardIndexFile,
@@ -258,7 +258,9 @@ function diffPlan(
 /** The statements that write bugs and identities. */
 function writer(db: IndexDb, loaded: LoadedRepository) {
   const upsertPage = db
-    .prepare('INSERT INTO bugs (id, page) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET page = excluded.page RETURNING n')
+    .prepare(
+      'INSERT INTO bugs (id, page, excerpt) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET page = excluded.page, excerpt = excluded.excerpt RETURNING n',
+    )
     .pluck();
   const deletePage = db.prepare('DELETE FROM bugs WHERE n = ?');
   const insertText = db.prepare('INSERT INTO bug_text (rowid, text) VALUES (?, ?)');
@@ -272,11 +274,12 @@ function writer(db: IndexDb, loaded: LoadedRepository) {
   return {
     /** Writes a compiled bug's page and text (over any left by an interrupted write); its catalog entry. */
     bug(b: CompiledBug): CatalogEntry {
-      const n = upsertPage.get(b.id, JSON.stringify(publicBug(b))) as number;
+      const row = toRow(b);
+      const n = upsertPage.get(b.id, JSON.stringify(publicBug(b)), JSON.stringify(rowExcerpt(row))) as number;
       deleteText.run(n);
       insertText.run(n, bugText(b));
       putBody.run(n, encodeTexts(b));
-      return { id: b.id, n, head: headOf(b.id), uses: loaded.uses.get(b.id) ?? [], row: toRow(b), damaged: null };
+      return { id: b.id, n, head: headOf(b.id), uses: loaded.uses.get(b.id) ?? [], row, damaged: null };
     },
     /** Removes what the index held for bug row n (gone, or damaged now). */
     drop(n: number): void {
@@ -324,6 +327,7 @@ function writeChanges(db: IndexDb, loaded: LoadedRepository, old: OldIndex, diff
       fresh.set(d.id, w.damaged(d));
     }
     w.identities(identities);
+    countWrite(db);
     const freshByShard = byShard(fresh.values());
     for (const k of new Set([...gone, ...fresh.keys()].map(shardOf))) {
       const keys = diffed.get(k) ?? readKeys(db, k);
@@ -392,10 +396,11 @@ function firstWrite(file: string, loaded: LoadedRepository): PendingWrite {
         w.identities(identityChanges(loaded, new Map()));
         const live = [...entries.values()].sort(byId);
         for (const [k, group] of byShard(live)) w.shard(k, group);
+        countWrite(db);
         db.exec('COMMIT');
         bulk = undefined;
         const installed = installBulkIndexFile(db, path, file);
-        const view = new IndexedRepo(installed, catalogInMemory(live), loaded.identities);
+        const view = new IndexedRepo(installed, catalogInMemory(live, readWrites(installed)), loaded.identities);
         // The rows are in memory: build the lists now, as the memory view had them.
         view.warm();
         return { done: true, view, db: installed, indexBytes: indexBytes(file), notices: [] };

@@ -130,7 +130,7 @@ describe('a bad index file is discarded and rebuilt, and said so once with its p
 
 describe('catalog keys or rows that do not decode (read after the open, when first needed)', () => {
   for (const part of ['keys', 'rows']) {
-    it(`${part}: the first list fails, the file is discarded, and the next open rebuilds it`, async () => {
+    it(`${part}: the first list that needs them fails, the file is discarded, and the next open rebuilds it`, async () => {
       const file = join(tmp.path, 'cache', `bad-${part}.sqlite`);
       (await open(repo, file)).db?.close();
       const db = new Database(file);
@@ -146,7 +146,10 @@ describe('catalog keys or rows that do not decode (read after the open, when fir
         const ids = bugIds(repo);
         expect(JSON.stringify(opened.view.bug(ids[0]))).toBe(JSON.stringify((await truth(repo)).bug(ids[0])));
       }
-      expect(() => opened.view.list({ q: '', page: 1, perPage: 10 })).toThrow(/unreadable catalog/);
+      // A status-only list needs no rows either: the stored list view answers it.
+      const all = { q: '', page: 1, perPage: 10 };
+      expect(JSON.stringify(opened.view.list(all))).toBe(JSON.stringify((await truth(repo)).list(all)));
+      expect(() => opened.view.list({ q: 'no:label', page: 1, perPage: 10 })).toThrow(/unreadable catalog/);
       expect(existsSync(file)).toBe(false);
       opened.db?.close();
       const again = await open(repo, file);

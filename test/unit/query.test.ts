@@ -365,7 +365,23 @@ describe('runQuery', () => {
     expect(r.bugs.map((b) => b.id[0]).join('')).toBe('4');
     expect({ open: r.open, closed: r.closed }).toEqual({ open: 1, closed: 1 });
     const none = runQueryWithCounts(index, parseQuery('author:nobody'));
-    expect(none).toEqual({ bugs: [], open: 0, closed: 0 });
+    expect(none).toEqual({ bugs: [], total: 0, open: 0, closed: 0 });
+  });
+
+  it('runQueryWithCounts returns only the window asked for, and counts every match', () => {
+    const q = parseQuery('sort:id-asc');
+    const all = runQuery(index, q);
+    for (const [start, count] of [
+      [0, 2],
+      [1, 2],
+      [all.length - 1, 5],
+      [all.length, 5],
+      [0, 0],
+    ]) {
+      const r = runQueryWithCounts(index, q, undefined, { start, count });
+      expect(r.bugs).toEqual(all.slice(start, start + count));
+      expect(r.total).toBe(all.length);
+    }
   });
 
   it('answers correctly over 10,000 bugs', () => {
