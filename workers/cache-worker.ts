@@ -12,7 +12,7 @@ import { Piscina } from 'piscina';
 import { toWire } from '../src/errors.js';
 import { openGitStore } from '../src/git/open.js';
 import type { RepoView } from '../src/cache/repo-index.js';
-import { currentRefs, openRepository, type OpenedRepository, type PendingWrite } from '../src/index/open.js';
+import { currentRefs, openRepository, rehearseOpen, type OpenedRepository, type PendingWrite } from '../src/index/open.js';
 import type { BugJson, CacheStats, Handlers, WorkerConfig, WorkerRequest, WorkerResult } from '../src/cache/protocol.js';
 
 /** Set by the first `open` (built() checks that it came, so build() may rely on it). */
@@ -30,6 +30,7 @@ interface Built {
 const PERSIST_STEP_MS = 40;
 
 let building: Promise<Built> | undefined;
+let rehearsed = false;
 
 async function build(): Promise<Built> {
   const started = performance.now();
@@ -96,6 +97,20 @@ const handlers: Handlers = {
     }
   },
   resolve: async (req) => (await built()).index.resolve(req.what, req.prefix),
+  rehearse: async (req) => {
+    // Only a spare: a worker with a repository has run the real thing.
+    if (config || rehearsed || !req.config.indexFile) return false;
+    rehearsed = true;
+    const store = openGitStore(req.config.repoPath, req.config.backend);
+    try {
+      await rehearseOpen(store, req.config.indexFile);
+    } catch {
+      // Only a warm-up: the real open reports whatever is wrong.
+    } finally {
+      await store.close();
+    }
+    return true;
+  },
   fault: async (req) => {
     if (!config?.allowFaults) throw new Error('fault injection is disabled');
     const b = await built();

@@ -471,7 +471,7 @@ export class GitBugCacheManager {
     entry.ready.finally(() => clearTimeout(timeout)).catch(() => {});
     // The next spare starts once this build is done, not competing with it for CPU.
     entry.ready.then(
-      () => this.replenish(),
+      () => this.replenish(entry),
       () => undefined,
     );
     return entry;
@@ -627,12 +627,27 @@ export class GitBugCacheManager {
    * Starts a spare for the next open when a thread is free for it: never
    * while opens wait for a thread, never beyond maxWorkers.
    */
-  private replenish(): void {
+  private replenish(built: Entry): void {
     if (this.spare || this.closing || this.opts.mode !== 'warm' || this.waiting.size > 0) return;
     if (this.threadsAlive() >= this.opts.maxWorkers) return;
     const pool = this.spawn();
     this.spare = pool;
     this.spares.add(pool);
+    // Its first task, once the repository just built has its index written
+    // and is quiet: an open of it that changes nothing, so that a real open
+    // (after a push, the likeliest) runs compiled code. A real open that
+    // comes meanwhile queues behind it, at most one open's time.
+    void Promise.resolve(built.housekeeping)
+      .catch(() => undefined)
+      .then(async () => {
+        if (this.spare !== pool) return;
+        const started = performance.now();
+        const ran = await pool.run({ kind: 'rehearse', config: this.configFor(built.name, built.path) }).then(
+          (result: WorkerResult<'rehearse'>) => result.ok && result.value,
+          () => false,
+        );
+        if (ran) this.log.info({ repo: built.name, ms: Math.round(performance.now() - started) }, 'spare rehearsed');
+      });
     // Its thread died (piscina would start another): drop it; the next open
     // spawns cold and starts a new spare after its build.
     pool.on('workerDestroy', () => {

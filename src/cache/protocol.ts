@@ -86,6 +86,16 @@ export interface VerifyRequest {
 }
 
 /**
+ * To a spare, before it has a repository: run an open of `config`'s
+ * repository that changes nothing (rehearseOpen), so the code a real open
+ * runs is compiled before a visitor waits for it. The spare stays a spare.
+ */
+export interface RehearseRequest {
+  kind: 'rehearse';
+  config: WorkerConfig;
+}
+
+/**
  * Test hook (only with WorkerConfig.allowFaults): makes a worker crash, run out
  * of memory, or answer slowly so that a call is surely in flight.
  */
@@ -96,7 +106,16 @@ export interface FaultRequest {
 }
 
 export type WorkerRequest =
-  ListRequest | BugRequest | IdentityRequest | ResolveRequest | StatsRequest | OpenRequest | PersistRequest | VerifyRequest | FaultRequest;
+  | ListRequest
+  | BugRequest
+  | IdentityRequest
+  | ResolveRequest
+  | StatsRequest
+  | OpenRequest
+  | PersistRequest
+  | VerifyRequest
+  | RehearseRequest
+  | FaultRequest;
 export type RequestKind = WorkerRequest['kind'];
 export type RequestOf<K extends RequestKind> = Extract<WorkerRequest, { kind: K }>;
 
@@ -164,6 +183,8 @@ export interface Replies {
   open: CacheStats;
   persist: PersistReply;
   verify: boolean;
+  /** whether it ran (only a spare's first request does) */
+  rehearse: boolean;
   fault: CacheStats;
 }
 

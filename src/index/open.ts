@@ -19,6 +19,7 @@
 // wait for it.
 
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { RepoIndex, publicBug, type RepoView } from '../cache/repo-index.js';
 import type { GitStore } from '../git/store.js';
 import { loadRepository, type LoadedRepository, type LoadOptions } from '../gitbug/load.js';
@@ -26,7 +27,18 @@ import { BUGS_PREFIX, IDENTITIES_PREFIX } from '../gitbug/refs.js';
 import { bugText } from '../gitbug/query-match.js';
 import type { CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
 import { encodeTexts } from './bug-texts.js';
-import { headsDigest, headsLine, rowExcerpt, SHARDS, shardOf, toRow, type BugRow, type CatalogEntry, type CatalogKey } from './catalog.js';
+import {
+  encodeCatalog,
+  headsDigest,
+  headsLine,
+  rowExcerpt,
+  SHARDS,
+  shardOf,
+  toRow,
+  type BugRow,
+  type CatalogEntry,
+  type CatalogKey,
+} from './catalog.js';
 import { byShard, countWrite, readKeys, readRows, readSummaries, readWrites, shardWriter, type ShardSummary } from './catalog-table.js';
 import { catalogInMemory, SnapshotCatalog, type OpenedShard } from './catalog-source.js';
 import {
@@ -184,7 +196,18 @@ function readIndex(db: IndexDb): OldIndex {
   return { shards, written, identities };
 }
 
-async function refresh(db: IndexDb, store: GitStore, file: string): Promise<Omit<OpenedRepository, 'notices'>> {
+/** What an open learns before it compiles anything: the refs, the index's state, and what to compile. */
+interface Diff {
+  old: OldIndex;
+  bugRefs: Map<string, string>;
+  identityRefs: Map<string, string>;
+  moved: Set<string>;
+  digests: string[];
+  /** the keys of the shards to diff */
+  diffed: Map<number, CatalogKey[]>;
+}
+
+async function diffRefs(db: IndexDb, store: GitStore): Promise<Diff> {
   // git lists the refs (a process of its own) while this thread reads the index.
   const listing = Promise.all([store.listRefs(BUGS_PREFIX), store.listRefs(IDENTITIES_PREFIX)]);
   let old: OldIndex;
@@ -206,6 +229,11 @@ async function refresh(db: IndexDb, store: GitStore, file: string): Promise<Omit
       if (moved.size > 0 || s.damaged > 0 || digests[k] !== s.digest) diffed.set(k, readKeys(db, k));
     });
   }
+  return { old, bugRefs, identityRefs, moved, digests, diffed };
+}
+
+async function refresh(db: IndexDb, store: GitStore, file: string): Promise<Omit<OpenedRepository, 'notices'>> {
+  const { old, bugRefs, identityRefs, moved, digests, diffed } = await diffRefs(db, store);
   const loaded = await loadRepository(store, diffPlan(bugRefs, identityRefs, old, diffed, moved));
   const refreshed = loaded.bugs.length + loaded.damaged.length;
   const refs = refsFingerprint(digests, identityRefs);
@@ -218,6 +246,38 @@ async function refresh(db: IndexDb, store: GitStore, file: string): Promise<Omit
   const shards = writeChanges(db, loaded, old, diffed);
   const view = new IndexedRepo(db, new SnapshotCatalog(db, file, shards), loaded.identities);
   return { view, kind: 'incremental', refreshed, indexBytes: indexBytes(file), refs, db };
+}
+
+/**
+ * An open that changes nothing, for a spare worker while it waits: the first
+ * run of this code in a thread is several times slower than later ones (V8
+ * compiles it lazily, then runs it in its interpreter), and after a push a
+ * visitor waits for exactly that run. So a spare runs it once beforehand, on
+ * the repository last built (the likeliest to be pushed to next), against
+ * its index opened read-only: the refs listed and diffed, the keys of one
+ * shard decoded, one bug compiled from git as if its head had moved, its
+ * catalog entry encoded, its page read. Nothing is written; whatever fails
+ * only leaves the spare as cold as it was.
+ */
+export async function rehearseOpen(store: GitStore, file: string): Promise<void> {
+  if (!existsSync(file)) return;
+  const db = openIndexFileReadOnly(file);
+  try {
+    const { old, bugRefs, identityRefs, moved, diffed } = await diffRefs(db, store);
+    const shard = old.shards.findIndex((s) => s.bugs > 0);
+    if (shard < 0) return;
+    const keys = diffed.get(shard) ?? readKeys(db, shard);
+    const key = keys.find((k) => k.damaged === null);
+    if (!key) return;
+    const plan = diffPlan(bugRefs, identityRefs, old, new Map([[shard, keys]]), moved);
+    const loaded = await loadRepository(store, { ...plan, wantBug: (id) => id === key.id });
+    const entries = loaded.bugs.map((b): CatalogEntry => ({ ...key, row: toRow(b) }));
+    encodeCatalog(entries);
+    for (const e of entries) JSON.stringify(rowExcerpt(e.row!));
+    db.prepare('SELECT CAST(page AS BLOB) FROM bugs WHERE id = ?').pluck().get(key.id);
+  } finally {
+    db.close();
+  }
 }
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

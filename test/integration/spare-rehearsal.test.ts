@@ -1,0 +1,86 @@
+// The spare rehearses an open of the repository last built (so that an open
+// after a push runs compiled code): on real repositories, real worker
+// threads and real index files. What must hold is what a user could notice:
+// the rehearsal changes nothing on disk, the spare then serves any
+// repository correctly, and a push is seen.
+
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GitBugCacheManager } from '../../src/cache/manager.js';
+import { bugOf } from '../../src/cache/protocol.js';
+import { indexFileFor } from '../../src/index/index-file.js';
+import { compiledFromScratch } from '../helpers/bug-index.js';
+import { git, nextClock, ops, smallRepo, tempDir, updateRef, writePack } from '../helpers/git-bug-writer.js';
+
+const tmp = tempDir('bugserve-rehearsal-');
+const reposDir = join(tmp.path, 'repos');
+const indexDir = join(tmp.path, 'cache');
+let a: { author: string; ids: string[] };
+
+beforeAll(() => {
+  a = smallRepo(join(reposDir, 'a.git'), 30, (i) => `a bug ${i}`);
+  smallRepo(join(reposDir, 'b.git'), 20, (i) => `b bug ${i}`);
+}, 60_000);
+
+afterAll(() => tmp.remove());
+
+/** The index file's bytes, WAL included, as one digest. */
+function indexDigest(name: string): string {
+  const file = indexFileFor(indexDir, name);
+  const hash = createHash('sha256');
+  for (const f of [file, `${file}-wal`]) if (existsSync(f)) hash.update(readFileSync(f));
+  return hash.digest('hex');
+}
+
+async function waitFor(what: string, cond: () => boolean, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('the spare rehearses an open', () => {
+  it('of the repository just built, changing nothing; then serves another repository, and a push is seen', async () => {
+    const logged: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => logged.push(line) });
+    const m = new GitBugCacheManager({ reposDir, indexDir, registry: new Registry(), logger });
+    const rehearsals = () => logged.map((l) => JSON.parse(l) as { msg: string; repo?: string }).filter((l) => l.msg === 'spare rehearsed');
+    try {
+      await m.call('a', { kind: 'list', q: '', page: 1, perPage: 100 });
+      await m.settled('a');
+      const before = indexDigest('a');
+      await waitFor('the spare to rehearse', () => rehearsals().length > 0);
+      expect(rehearsals().map((r) => r.repo)).toEqual(['a']);
+      expect(indexDigest('a'), 'the rehearsal wrote nothing').toBe(before);
+
+      // The rehearsed spare takes another repository: it answers for that one.
+      const all = { kind: 'list', q: '', page: 1, perPage: 100 } as const;
+      const b = await m.call('b', all);
+      expect(JSON.stringify(b)).toBe(JSON.stringify((await compiledFromScratch(join(reposDir, 'b.git'))).list(all)));
+      const spareOpens = (await m.registry.getMetricsAsJSON()).find((x) => x.name === 'bugserve_cache_spare_opens_total');
+      expect(spareOpens?.values[0]?.value).toBe(1);
+      await m.settled('b');
+      expect(indexDigest('a')).toBe(before);
+
+      // A push to the rehearsed repository: the next answer has it.
+      const path = join(reposDir, 'a.git');
+      const id = a.ids[0];
+      const head = git(path, ['rev-parse', `refs/bugs/${id}`]);
+      updateRef(
+        path,
+        `refs/bugs/${id}`,
+        writePack(path, { author: a.author, ops: [ops.comment('after the rehearsal')], editClock: nextClock(), parents: [head] }),
+      );
+      const page = bugOf(await m.call('a', { kind: 'bug', prefix: id }));
+      expect(page.comments.map((c) => c.message)).toContain('after the rehearsal');
+      expect(JSON.stringify(await m.call('a', all))).toBe(JSON.stringify((await compiledFromScratch(path)).list(all)));
+    } finally {
+      await m.close();
+    }
+  }, 60_000);
+});
