@@ -141,6 +141,8 @@ export class GitBugCacheManager {
   /** spare pools alive (the current one, and any being destroyed): they count against maxWorkers */
   private readonly spares = new Set<Piscina>();
   private spareTimer: NodeJS.Timeout | undefined;
+  /** the spare's rehearsal, started or to start (see replenish) */
+  private rehearsal: Promise<void> | undefined;
   /** when a call last left (performance.now()): no spare is kept past the idle timeout */
   private lastUse = 0;
   private readonly destroying = new Set<Promise<void>>();
@@ -234,15 +236,10 @@ export class GitBugCacheManager {
       const stamp = refStamp(path);
       // A racy stamp settling, or refs being packed: wait for the proof, then look again.
       if (stamp !== entry.stamp && entry.confirming) return entry.confirming.then(() => this.getOrOpen(repo, path));
-      // Changes that came without a hook (a fetch, git-bug on the server).
+      // Changes that came without a hook (a fetch, git-bug on the server):
+      // this call opens the replacement below.
       if (stamp !== entry.stamp) {
-        this.invalidateCache(repo, 'refs-changed');
-        // Refresh ahead may have opened the replacement already: enter it for this call.
-        const next = this.entries.get(repo);
-        if (next) {
-          this.enter(next);
-          return next;
-        }
+        this.invalidate(repo, 'refs-changed', false);
       } else {
         if (entry.built) this.metrics.hits.inc();
         // Map order is the LRU order for eviction.
@@ -316,6 +313,15 @@ export class GitBugCacheManager {
 
   /** Throws the repository's cache away; the next request builds a new one. */
   invalidateCache(repo: string, reason: InvalidationReason = 'manual'): boolean {
+    return this.invalidate(repo, reason, true);
+  }
+
+  /**
+   * invalidateCache; `refreshAhead` false when a request is about to open the
+   * replacement itself (its build starts at once: a refresh ahead would first
+   * let a racy stamp settle).
+   */
+  private invalidate(repo: string, reason: InvalidationReason, refreshAhead: boolean): boolean {
     const entry = this.entries.get(repo);
     if (!entry) return false;
     this.metrics.invalidations.inc({ reason });
@@ -323,7 +329,7 @@ export class GitBugCacheManager {
     this.retire(entry, 'invalidated');
     // Refresh ahead: a warm repository is rebuilt at once (from its index,
     // only what changed), so a visitor a moment later finds it warm.
-    if (entry.built && this.opts.indexDir && this.opts.mode === 'warm' && !this.closing) {
+    if (refreshAhead && entry.built && this.opts.indexDir && this.opts.mode === 'warm' && !this.closing) {
       try {
         // getOrOpen enters the entry for a call; refreshing makes none.
         const opened = this.getOrOpen(repo, entry.path, true);
@@ -391,13 +397,16 @@ export class GitBugCacheManager {
   /**
    * Resolves once a warm repository's worker has nothing left to do in the
    * background: indexWritten, its refs packed if they were to be, its ref
-   * stamp confirmed (benchmarks measure from this quiet state).
+   * stamp confirmed, and the spare's rehearsal done (benchmarks measure
+   * from this quiet state).
    */
   async settled(repo: string): Promise<void> {
     await this.indexWritten(repo);
     const entry = this.entries.get(repo);
     await entry?.housekeeping;
     while (entry?.confirming) await entry.confirming;
+    // And the spare's rehearsal of it, which follows its housekeeping.
+    await this.rehearsal;
   }
 
   /** Worker threads alive right now, draining ones included. */
@@ -637,7 +646,7 @@ export class GitBugCacheManager {
     // and is quiet: an open of it that changes nothing, so that a real open
     // (after a push, the likeliest) runs compiled code. A real open that
     // comes meanwhile queues behind it, at most one open's time.
-    void Promise.resolve(built.housekeeping)
+    this.rehearsal = Promise.resolve(built.housekeeping)
       .catch(() => undefined)
       .then(async () => {
         if (this.spare !== pool) return;
