@@ -88,9 +88,9 @@ export async function coldBuild(ds: Dataset, backend: GitBackend, timeoutMs = In
 const REOPEN_COST =
   'a new worker thread and its modules (~75 ms; the prewarmed spare only serves opens in a running server, and it is gone ' +
   'after the idle timeout); then the open itself (~100 ms in a thread whose code V8 has not compiled yet): the ref files ' +
-  "read (the refs are packed by now), the catalog's 64 shard fingerprints compared with them, nothing to compile or write; " +
-  "then, for the first list, every shard's keys and rows decoded (10,000 rows of JSON) and the search index's statuses and " +
-  'sort orders built (~200 ms), a third of it garbage collection. A bug page needs no rows: see the row after a restart.';
+  "read (the refs are packed by now), the catalog's 64 shard fingerprints compared with them, nothing to compile or write. " +
+  "The first list page then comes from the stored list view (every bug's status and the sort orders, one BLOB; the 50 " +
+  'excerpts read by row number): no list row is decoded before the answer. The rows (~150 ms) are read after it.';
 
 interface Reopen {
   first: number;

@@ -29,9 +29,10 @@ const WARM_COST = [
   'the query runs in the worker over a pre-sorted order; the rest is the worker round trip and cloning 50 excerpts.',
   'a label filter tests every bug of the pre-sorted order against a per-label bitmap, then counts open and closed over all 10k bugs.',
   "free text is a phrase query on the index's FTS5 trigram table (six trigram doclists with positions for 'deadlock', 664 " +
-    'matching bugs: 0.6 to 1.4 ms of SQLite alone between runs here), then the rows are filtered and sorted in memory; a ' +
-    "snippet comes from the title in memory when the term is there, else from the shown bug's texts read from the index; " +
-    'then the round trip and the clone of 50 excerpts (~0.3 ms). The same list in-process measured 1.2 to 3.1 ms in this session.',
+    'matching bugs: 0.4 to 0.7 ms of SQLite alone in-process, about 1 ms in a worker thread), its matches read in one ' +
+    'call (reading them row by row cost another ~1 ms), then the rows are filtered and walked in memory; a snippet comes ' +
+    "from the title in memory when the term is there, else from the shown bug's texts read from the index (~0.2 ms); " +
+    'then the round trip and the clone of 50 excerpts (~0.3 ms).',
   "the worker reads the bug's API JSON (1.2 MB) from the index as a BLOB, about 0.4 ms, and moves the buffer to the main " +
     'thread (no copy, no object graph); the rest is the round trip. The bytes are the HTTP API body as they are.',
 ];
