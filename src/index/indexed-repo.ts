@@ -2,7 +2,9 @@
 // only what lists and queries need (one BugRow per bug, the identities, the
 // damaged list), each read when first needed; a bug page is read from the
 // index when asked, as the UTF-8 JSON bytes it was stored as; free text goes
-// through the index's trigram table.
+// through the index's trigram table. Until the rows are read, a list of a
+// status and an order comes from the stored list view (list-view.ts); the
+// lists built from the rows store it for the next open.
 
 import { DamagedDataError } from '../errors.js';
 import { listPage, pageWindow, readableId, withSnippet, type RepoView } from '../cache/repo-index.js';
