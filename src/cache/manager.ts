@@ -45,6 +45,8 @@ export interface CacheOptions {
   replyCacheBytes?: number;
   /** pack a repository's refs once it has many loose git-bug refs (git-pack-refs.ts); on by default */
   packRefs?: boolean;
+  /** the spare rehearses the open of a repository of at least this many bugs (REHEARSE_MIN_BUGS) */
+  rehearseMinBugs?: number;
   /** repositories that may wait for a worker while maxWorkers are busy; beyond, 503 */
   openQueue?: number;
   /** how long a repository waits for a worker before its requests get a 503 */
@@ -73,6 +75,12 @@ const EVICTION_GRACE_MS = 1_000;
  * measured, 8 MB cut a 10k-bug worker's RSS by about 20 MB at no cost to its build.
  */
 const WORKER_YOUNG_GENERATION_MB = 8;
+/**
+ * The smallest repository whose open the spare rehearses: a cold open of a
+ * few hundred bugs takes tens of milliseconds, and rehearsing for every small
+ * repository a visitor browses through is work (and heap) for nothing.
+ */
+const REHEARSE_MIN_BUGS = 1000;
 // A stamp is racy for 25 ms after a write (2 s on whole-second filesystems);
 // confirmStamp waits that long at most, then lets the next request compare.
 const RACY_WAIT_MS = 10;
@@ -90,6 +98,8 @@ class Entry {
   /** when the last call left (performance.now()) */
   lastUsed = 0;
   built = false;
+  /** compiled bugs, once built */
+  bugs = 0;
   /** proving that a changed ref stamp hides no ref change (see confirmStamp) */
   confirming: Promise<void> | undefined;
   /** packing the repository's refs once the build is finished (see packLooseRefs) */
@@ -174,6 +184,7 @@ export class GitBugCacheManager {
       openQueue: options.openQueue ?? DEFAULT_OPEN_QUEUE,
       openWaitMs: options.openWaitMs ?? DEFAULT_OPEN_WAIT_MS,
       packRefs: options.packRefs ?? true,
+      rehearseMinBugs: options.rehearseMinBugs ?? REHEARSE_MIN_BUGS,
     };
     this.replies = this.opts.replyCache ? new ReplyCache(options.replyCacheBytes ?? DEFAULT_REPLY_CACHE_BYTES) : undefined;
     this.log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'cache' });
@@ -448,6 +459,7 @@ export class GitBugCacheManager {
           endTimer({ kind: stats.kind });
           this.metrics.refreshedBugs.inc(stats.refreshed);
           entry.built = true;
+          entry.bugs = stats.bugs;
           for (const notice of stats.notices) this.log.warn({ repo }, notice);
           this.log.info(
             { repo, bugs: stats.bugs, damaged: stats.damaged, kind: stats.kind, refreshed: stats.refreshed, ms: Math.round(stats.buildMs) },
@@ -646,6 +658,21 @@ export class GitBugCacheManager {
     // and is quiet: an open of it that changes nothing, so that a real open
     // (after a push, the likeliest) runs compiled code. A real open that
     // comes meanwhile queues behind it, at most one open's time.
+    if (built.bugs >= this.opts.rehearseMinBugs) this.rehearse(pool, built);
+    // Its thread died (piscina would start another): drop it; the next open
+    // spawns cold and starts a new spare after its build.
+    pool.on('workerDestroy', () => {
+      if (this.spare !== pool) return;
+      this.metrics.workerFailures.inc();
+      this.log.error('spare cache worker stopped');
+      this.dropSpare();
+    });
+    this.metrics.workers.set(this.threadsAlive());
+    this.armSpareTimer(this.opts.idleTimeoutMs);
+  }
+
+  /** The spare's rehearsal of `built`'s open (see replenish), once `built` is quiet. */
+  private rehearse(pool: Piscina, built: Entry): void {
     this.rehearsal = Promise.resolve(built.housekeeping)
       .catch(() => undefined)
       .then(async () => {
@@ -657,16 +684,6 @@ export class GitBugCacheManager {
         );
         if (ran) this.log.info({ repo: built.name, ms: Math.round(performance.now() - started) }, 'spare rehearsed');
       });
-    // Its thread died (piscina would start another): drop it; the next open
-    // spawns cold and starts a new spare after its build.
-    pool.on('workerDestroy', () => {
-      if (this.spare !== pool) return;
-      this.metrics.workerFailures.inc();
-      this.log.error('spare cache worker stopped');
-      this.dropSpare();
-    });
-    this.metrics.workers.set(this.threadsAlive());
-    this.armSpareTimer(this.opts.idleTimeoutMs);
   }
 
   /** The spare's thread, now the caller's (its count moves from spares to live). */

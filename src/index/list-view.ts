@@ -29,7 +29,7 @@ export function listViewOf(search: Pick<SearchIndex<never>, 'closed' | 'orders'>
   return { ns, closed: search.closed, orders: search.orders };
 }
 
-/** Little-endian 32-bit words: version, count, ns, each order; then the closed bytes. */
+/** 32-bit words in the machine's byte order (an index never moves between machines): version, count, ns, each order; then the closed bytes. */
 export function encodeListView(view: ListView): Buffer {
   const n = view.ns.length;
   const words = new Int32Array(2 + n * (1 + SORTS.length));
@@ -74,8 +74,8 @@ export function viewPage(view: ListView, q: Query, window: Window): { ns: number
   const wantOpen = q.status.length === 0 || q.status.includes('open');
   const wantClosed = q.status.length === 0 || q.status.includes('closed');
   const total = (wantOpen ? open : 0) + (wantClosed ? closed : 0);
-  const closedAt = view.closed;
-  const matches = (p: number) => (closedAt[p] === 1 ? wantClosed : wantOpen);
+  const isClosed = view.closed;
+  const matches = (p: number) => (isClosed[p] === 1 ? wantClosed : wantOpen);
   const ns = windowOf(view.orders[q.sort.by], q.sort.dir, matches, total, window).map((p) => view.ns[p]);
   return { ns, total, open, closed };
 }

@@ -48,7 +48,8 @@ describe('the spare rehearses an open', () => {
   it('of the repository just built, changing nothing; then serves another repository, and a push is seen', async () => {
     const logged: string[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => logged.push(line) });
-    const m = new GitBugCacheManager({ reposDir, indexDir, registry: new Registry(), logger });
+    // These repositories are small: rehearse them anyway (by default only from 1,000 bugs).
+    const m = new GitBugCacheManager({ reposDir, indexDir, registry: new Registry(), logger, rehearseMinBugs: 1 });
     const rehearsals = () => logged.map((l) => JSON.parse(l) as { msg: string; repo?: string }).filter((l) => l.msg === 'spare rehearsed');
     try {
       await m.call('a', { kind: 'list', q: '', page: 1, perPage: 100 });
@@ -83,4 +84,18 @@ describe('the spare rehearses an open', () => {
       await m.close();
     }
   }, 60_000);
+
+  it('not of a repository below rehearseMinBugs (a cold open of it is cheap)', async () => {
+    const logged: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => logged.push(line) });
+    const m = new GitBugCacheManager({ reposDir, indexDir: join(tmp.path, 'cache-small'), registry: new Registry(), logger });
+    try {
+      await m.call('b', { kind: 'list', q: '', page: 1, perPage: 10 });
+      await m.settled('b');
+      await waitFor('the spare', () => m.workerThreads() === 2);
+      expect(logged.filter((l) => (JSON.parse(l) as { msg: string }).msg === 'spare rehearsed')).toEqual([]);
+    } finally {
+      await m.close();
+    }
+  });
 });
