@@ -30,7 +30,6 @@ interface Built {
 const PERSIST_STEP_MS = 40;
 
 let building: Promise<Built> | undefined;
-let rehearsed = false;
 
 async function build(): Promise<Built> {
   const started = performance.now();
@@ -98,9 +97,8 @@ const handlers: Handlers = {
   },
   resolve: async (req) => (await built()).index.resolve(req.what, req.prefix),
   rehearse: async (req) => {
-    // Only a spare: a worker with a repository has run the real thing.
-    if (config || rehearsed || !req.config.indexFile) return false;
-    rehearsed = true;
+    // Only a spare (the manager sends it once): a worker with a repository has run the real thing.
+    if (config || !req.config.indexFile) return false;
     const store = openGitStore(req.config.repoPath, req.config.backend);
     try {
       await rehearseOpen(store, req.config.indexFile);

@@ -408,15 +408,15 @@ export class GitBugCacheManager {
   /**
    * Resolves once a warm repository's worker has nothing left to do in the
    * background: indexWritten, its refs packed if they were to be, its ref
-   * stamp confirmed, and the spare's rehearsal done (benchmarks measure
-   * from this quiet state).
+   * stamp confirmed, and the spare's latest rehearsal (which follows the
+   * last build's housekeeping, whichever repository that was) done
+   * (benchmarks measure from this quiet state).
    */
   async settled(repo: string): Promise<void> {
     await this.indexWritten(repo);
     const entry = this.entries.get(repo);
     await entry?.housekeeping;
     while (entry?.confirming) await entry.confirming;
-    // And the spare's rehearsal of it, which follows its housekeeping.
     await this.rehearsal;
   }
 
@@ -544,11 +544,7 @@ export class GitBugCacheManager {
   private confirmStamp(entry: Entry, after?: Promise<unknown>): void {
     const confirming: Promise<void> = Promise.allSettled([entry.confirming ?? entry.ready, after])
       .then(async () => {
-        let stamp = refStamp(entry.path);
-        for (let waited = 0; isRacy(stamp) && waited < RACY_WAIT_MAX_MS && !entry.ending; waited += RACY_WAIT_MS) {
-          await new Promise((resolve) => setTimeout(resolve, RACY_WAIT_MS));
-          stamp = refStamp(entry.path);
-        }
+        const stamp = await this.unracyStamp(entry, refStamp(entry.path));
         // Still racy after RACY_WAIT_MAX_MS of pushes: the next request compares as usual.
         if (entry.ending || !entry.built || isRacy(stamp)) return;
         const same = unwrap<'verify'>(await entry.pool.run({ kind: 'verify' }));
@@ -601,18 +597,28 @@ export class GitBugCacheManager {
    * after that long: the build is confirmed afterwards, as a request's is.
    */
   private settleStamp(entry: Entry): Promise<void> {
-    const settling = (async () => {
-      for (let waited = 0; isRacy(entry.stamp) && waited < RACY_WAIT_MAX_MS && !entry.ending; waited += RACY_WAIT_MS) {
-        await new Promise((resolve) => setTimeout(resolve, RACY_WAIT_MS));
-        entry.stamp = refStamp(entry.path);
-      }
-    })();
+    const settling = this.unracyStamp(entry, entry.stamp).then((stamp) => {
+      entry.stamp = stamp;
+    });
     const confirming: Promise<void> = settling.finally(() => {
       if (entry.confirming === confirming) entry.confirming = undefined;
       if (isRacy(entry.stamp) && !entry.ending) this.confirmStamp(entry, entry.ready);
     });
     entry.confirming = confirming;
     return settling;
+  }
+
+  /**
+   * The repository's ref stamp once it is no longer racy, starting from
+   * `stamp`: looked at again every RACY_WAIT_MS, RACY_WAIT_MAX_MS at most
+   * (then still racy), or until the entry ends.
+   */
+  private async unracyStamp(entry: Entry, stamp: string): Promise<string> {
+    for (let waited = 0; isRacy(stamp) && waited < RACY_WAIT_MAX_MS && !entry.ending; waited += RACY_WAIT_MS) {
+      await new Promise((resolve) => setTimeout(resolve, RACY_WAIT_MS));
+      stamp = refStamp(entry.path);
+    }
+    return stamp;
   }
 
   /** What a worker needs to serve a repository, sent with its first `open`. */

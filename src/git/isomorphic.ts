@@ -8,7 +8,7 @@ import { UnavailableError } from '../errors.js';
 import { GitObjectError, type CommitInfo, type GitStore, type TreeEntry } from './store.js';
 import { isFullOid, parseCommit, parseTree } from './parse-objects.js';
 import { checkRefPrefix } from './cat-file.js';
-import { readLooseRefs, readPackedRefs } from './ref-files.js';
+import { readLooseRefs, readPackedRefs, withLooseRefs } from './ref-files.js';
 
 type Kind = 'commit' | 'tree' | 'blob';
 
@@ -31,17 +31,13 @@ export class IsomorphicStore implements GitStore {
     try {
       // Loose first, packed-refs second: `git pack-refs` writes packed-refs
       // before it deletes the loose files, so no ref falls between the reads.
-      const loose = readLooseRefs(gitdir, dir);
-      const packed = readPackedRefs(gitdir);
-      const refs = new Map<string, string>();
-      for (const [name, oid] of packed) if (name.startsWith(prefix)) refs.set(name, oid);
-      for (const [name, text] of loose) {
-        if (!name.startsWith(prefix)) continue;
-        if (isFullOid(text)) refs.set(name, text);
-        else if (text.startsWith('ref: ')) refs.set(name, await git.resolveRef({ fs, gitdir, ref: name }));
+      const loose = new Map<string, string>();
+      for (const [name, text] of readLooseRefs(gitdir, dir)) {
+        if (isFullOid(text)) loose.set(name, text);
+        else if (text.startsWith('ref: ')) loose.set(name, await git.resolveRef({ fs, gitdir, ref: name }));
         // Anything else is a broken ref, which git also skips.
       }
-      return new Map([...refs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      return withLooseRefs(readPackedRefs(gitdir, prefix), loose);
     } catch (err) {
       throw new UnavailableError(`cannot list ${prefix} in ${gitdir}: ${(err as Error).message}`);
     }

@@ -24,27 +24,34 @@ export function usesReftable(gitdir: string): boolean {
 export function readRefFiles(gitdir: string, prefix: string): Map<string, string> | undefined {
   const loose = readLooseRefs(gitdir, prefix.replace(/\/+$/, ''));
   const refs = readPackedRefs(gitdir, prefix);
+  for (const text of loose.values()) if (!isFullOid(text)) return undefined;
+  return withLooseRefs(refs, loose);
+}
+
+/**
+ * `packed` (as readPackedRefs lists it) with `loose` (name -> oid, read
+ * before it) over it, in name order as git lists them. A ref both packed and
+ * loose keeps its place (Map.set); only new names need one, merged in (a push
+ * adds a handful to thousands: sorting all cost ~15 ms).
+ */
+export function withLooseRefs(packed: Map<string, string>, loose: ReadonlyMap<string, string>): Map<string, string> {
   const added: string[] = [];
-  for (const [name, text] of loose) {
-    if (!isFullOid(text)) return undefined;
-    // A ref packed and loose keeps its place (Map.set); only new names need one.
-    if (!refs.has(name)) added.push(name);
-    refs.set(name, text);
+  for (const [name, oid] of loose) {
+    if (!packed.has(name)) added.push(name);
+    packed.set(name, oid);
   }
-  if (added.length === 0) return refs;
-  // In name order, as git lists them: the few new names merged into the
-  // listed ones (a push adds a handful to thousands; sorting all cost ~15 ms).
+  if (added.length === 0) return packed;
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   added.sort(byName);
   const isAdded = new Set(added);
   const merged = new Map<string, string>();
   let next = 0;
-  for (const [name, oid] of refs) {
+  for (const [name, oid] of packed) {
     if (isAdded.has(name)) continue;
-    for (; next < added.length && added[next] < name; next++) merged.set(added[next], refs.get(added[next])!);
+    for (; next < added.length && added[next] < name; next++) merged.set(added[next], packed.get(added[next])!);
     merged.set(name, oid);
   }
-  for (; next < added.length; next++) merged.set(added[next], refs.get(added[next])!);
+  for (; next < added.length; next++) merged.set(added[next], packed.get(added[next])!);
   return merged;
 }
 
@@ -78,7 +85,7 @@ export function readLooseRefs(gitdir: string, dir: string): Map<string, string> 
   return out;
 }
 
-/** packed-refs as name -> oid, only names under `prefix` (peeled "^" lines and comments skipped). */
+/** packed-refs as name -> oid in name order, only names under `prefix` (peeled "^" lines and comments skipped). */
 export function readPackedRefs(gitdir: string, prefix = 'refs/'): Map<string, string> {
   const text = packedRefsText(path.join(gitdir, 'packed-refs'));
   const refs = new Map<string, string>();
@@ -109,7 +116,8 @@ export function readPackedRefs(gitdir: string, prefix = 'refs/'): Map<string, st
     }
     at = end + 1;
   }
-  return refs;
+  // A file without git's "sorted" trait (an old git's) is put in name order, as git lists it.
+  return sorted ? refs : new Map([...refs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /**

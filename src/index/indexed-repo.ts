@@ -126,13 +126,16 @@ export class IndexedRepo implements RepoView {
     const { nOf } = this.ids();
     const stored = this.catalog.listView();
     const rows: BugRow[] = [];
+    const numbers: number[] = [];
     const position = new Map<number, number>();
     for (const r of this.catalog.rows()) {
       if (!r) continue;
-      position.set(nOf.get(r.id)!, rows.length);
+      const n = nOf.get(r.id)!;
+      position.set(n, rows.length);
+      numbers.push(n);
       rows.push(r);
     }
-    const ns = Int32Array.from(rows, (r) => nOf.get(r.id)!);
+    const ns = Int32Array.from(numbers);
     // The stored view's orders, when it lists these very rows: no sorting then.
     const same = stored !== undefined && stored.ns.length === ns.length && stored.ns.every((n, p) => n === ns[p]);
     const search = buildSearchIndex(rows, this.identities, same ? stored.orders : undefined);

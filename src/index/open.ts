@@ -208,7 +208,7 @@ interface Diff {
 }
 
 async function diffRefs(db: IndexDb, store: GitStore): Promise<Diff> {
-  // git lists the refs (a process of its own) while this thread reads the index.
+  // Listed from the ref files (or by git, in a process of its own, while this thread reads the index).
   const listing = Promise.all([store.listRefs(BUGS_PREFIX), store.listRefs(IDENTITIES_PREFIX)]);
   let old: OldIndex;
   try {
