@@ -11,8 +11,16 @@ import { getHeapStatistics } from 'node:v8';
 import { Piscina } from 'piscina';
 import { toWire } from '../src/errors.js';
 import { openGitStore } from '../src/git/open.js';
+import type { GitStore } from '../src/git/store.js';
 import type { RepoView } from '../src/cache/repo-index.js';
-import { currentRefs, openRepository, rehearseOpen, type OpenedRepository, type PendingWrite } from '../src/index/open.js';
+import {
+  currentRefs,
+  openRepository,
+  rehearseOpen,
+  type OpenedRepository,
+  type PendingWrite,
+  type PreparedIndex,
+} from '../src/index/open.js';
 import type { BugJson, CacheStats, Handlers, WorkerConfig, WorkerRequest, WorkerResult } from '../src/cache/protocol.js';
 
 /** Set by the first `open` (built() checks that it came, so build() may rely on it). */
@@ -31,11 +39,32 @@ const PERSIST_STEP_MS = 40;
 
 let building: Promise<Built> | undefined;
 
+/**
+ * What a spare's rehearsal leaves for the open it rehearsed (the push it
+ * expects): the git store it read through, its cat-file still running, so
+ * that open starts no process; and the index as it read it. Closed when the
+ * spare opens another repository.
+ */
+let rehearsed: { config: WorkerConfig; store: GitStore; prepared?: PreparedIndex } | undefined;
+
+/** A store for `c`'s repository, and the rehearsal's index: the rehearsal's when it read the same one. */
+function rehearsedFor(c: WorkerConfig): { store: GitStore; prepared?: PreparedIndex } {
+  const kept = rehearsed;
+  rehearsed = undefined;
+  const same = kept?.config.repoPath === c.repoPath && kept.config.backend === c.backend && kept.config.indexFile === c.indexFile;
+  if (kept && same) return kept;
+  if (kept) {
+    void kept.store.close();
+    kept.prepared?.db.close();
+  }
+  return { store: openGitStore(c.repoPath, c.backend) };
+}
+
 async function build(): Promise<Built> {
   const started = performance.now();
-  const store = openGitStore(config.repoPath, config.backend);
+  const { store, prepared } = rehearsedFor(config);
   try {
-    const { view, pending, ...opened } = await openRepository(store, config.indexFile);
+    const { view, pending, ...opened } = await openRepository(store, config.indexFile, prepared);
     return { index: view, opened, pending, buildMs: performance.now() - started };
   } finally {
     await store.close();
@@ -99,12 +128,13 @@ const handlers: Handlers = {
   rehearse: async (req) => {
     // Only a spare (the manager sends it once): a worker with a repository has run the real thing.
     if (config || !req.config.indexFile) return false;
-    const store = openGitStore(req.config.repoPath, req.config.backend);
+    const { store, prepared: earlier } = rehearsedFor(req.config);
+    earlier?.db.close();
     try {
-      await rehearseOpen(store, req.config.indexFile);
+      const prepared = await rehearseOpen(store, req.config.indexFile);
+      rehearsed = { config: req.config, store, prepared };
     } catch {
       // Only a warm-up: the real open reports whatever is wrong.
-    } finally {
       await store.close();
     }
     return true;

@@ -4,9 +4,9 @@
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { BadRequestError, UnavailableError } from '../errors.js';
-import { GitObjectError, type CommitInfo, type GitStore, type ReachableObjects, type TreeEntry } from './store.js';
+import { GitObjectError, type CommitInfo, type GitStore, type ReachableObjects, type RefFiles, type TreeEntry } from './store.js';
 import { isFullOid, parseCommit, parseTree } from './parse-objects.js';
-import { readRefFiles, usesReftable } from './ref-files.js';
+import { readRefFileParts, usesReftable, withLooseRefs } from './ref-files.js';
 import { isBareRepo } from './repo-path.js';
 import { readReachable } from './reachable.js';
 import { gitEnv, runGitText } from './run.js';
@@ -216,19 +216,21 @@ export class CatFileStore implements GitStore {
     return this.batch?.child.pid;
   }
 
-  async listRefs(prefix: string): Promise<Map<string, string>> {
+  readRefFiles(prefix: string): RefFiles | undefined {
     if (this.closed) throw new UnavailableError(`the git store of ${this.repoPath} is closed`);
     checkRefPrefix(prefix);
-    // The ref files read directly (ref-files.ts); git where they cannot answer.
-    if (isBareRepo(this.repoPath) && !usesReftable(this.repoPath)) {
-      let refs: Map<string, string> | undefined;
-      try {
-        refs = readRefFiles(this.repoPath, prefix);
-      } catch (err) {
-        throw new UnavailableError(`cannot list ${prefix} in ${this.repoPath}: ${(err as Error).message}`);
-      }
-      if (refs) return refs;
+    if (!isBareRepo(this.repoPath) || usesReftable(this.repoPath)) return undefined;
+    try {
+      return readRefFileParts(this.repoPath, prefix);
+    } catch (err) {
+      throw new UnavailableError(`cannot list ${prefix} in ${this.repoPath}: ${(err as Error).message}`);
     }
+  }
+
+  async listRefs(prefix: string): Promise<ReadonlyMap<string, string>> {
+    // The ref files read directly (ref-files.ts); git where they cannot answer.
+    const files = this.readRefFiles(prefix);
+    if (files) return withLooseRefs(files.packed, files.loose);
     const out = await runGitText(['for-each-ref', '--format=%(objectname) %(refname)', prefix], { gitDir: this.repoPath });
     const refs = new Map<string, string>();
     for (const line of out.split('\n')) {

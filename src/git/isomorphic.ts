@@ -23,7 +23,7 @@ export class IsomorphicStore implements GitStore {
    * mixes in packed refs of sibling namespaces (refs/bugsy/* for refs/bugs) and
    * re-reads packed-refs for every ref it resolves.
    */
-  async listRefs(prefix: string): Promise<Map<string, string>> {
+  async listRefs(prefix: string): Promise<ReadonlyMap<string, string>> {
     this.checkOpen();
     checkRefPrefix(prefix);
     const gitdir = this.repoPath;

@@ -9,6 +9,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isFullOid } from './parse-objects.js';
+import { fileStamp } from './ref-stamp.js';
+import type { RefFiles } from './store.js';
 
 /** True when the repository keeps its refs in reftable (git 2.45+), not in files. */
 export function usesReftable(gitdir: string): boolean {
@@ -16,42 +18,43 @@ export function usesReftable(gitdir: string): boolean {
 }
 
 /**
- * Every ref under `prefix` as full name -> oid, from the files, or undefined
- * when one is not a plain oid (a symbolic or broken ref: the caller asks git).
+ * The refs under `prefix`, packed and loose apart, or undefined when a loose
+ * one is not a plain oid (a symbolic or broken ref: the caller asks git).
  * Loose first, packed-refs second: `git pack-refs` writes packed-refs before
  * it deletes the loose files, so no ref falls between the reads.
  */
-export function readRefFiles(gitdir: string, prefix: string): Map<string, string> | undefined {
+export function readRefFileParts(gitdir: string, prefix: string): RefFiles | undefined {
   const loose = readLooseRefs(gitdir, prefix.replace(/\/+$/, ''));
-  const refs = readPackedRefs(gitdir, prefix);
+  const packed = readPackedRefs(gitdir, prefix);
   for (const text of loose.values()) if (!isFullOid(text)) return undefined;
-  return withLooseRefs(refs, loose);
+  return { packed, loose: new Map([...loose].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
+}
+
+/** Every ref under `prefix` as full name -> oid, in name order, from the files; undefined as for readRefFileParts. */
+export function readRefFiles(gitdir: string, prefix: string): ReadonlyMap<string, string> | undefined {
+  const parts = readRefFileParts(gitdir, prefix);
+  return parts && withLooseRefs(parts.packed, parts.loose);
 }
 
 /**
- * `packed` (as readPackedRefs lists it) with `loose` (name -> oid, read
- * before it) over it, in name order as git lists them. A ref both packed and
- * loose keeps its place (Map.set); only new names need one, merged in (a push
- * adds a handful to thousands: sorting all cost ~15 ms).
+ * `packed` (as readPackedRefs lists it) with `loose` (name -> oid) over it,
+ * in name order as git lists them: `packed` itself when there is nothing
+ * loose, else a new map. A ref both packed and loose keeps its place; only
+ * new names need one, merged in (a push adds a handful to thousands: sorting
+ * all cost ~15 ms).
  */
-export function withLooseRefs(packed: Map<string, string>, loose: ReadonlyMap<string, string>): Map<string, string> {
-  const added: string[] = [];
-  for (const [name, oid] of loose) {
-    if (!packed.has(name)) added.push(name);
-    packed.set(name, oid);
-  }
-  if (added.length === 0) return packed;
+export function withLooseRefs(packed: ReadonlyMap<string, string>, loose: ReadonlyMap<string, string>): ReadonlyMap<string, string> {
+  if (loose.size === 0) return packed;
+  const added = [...loose.keys()].filter((name) => !packed.has(name));
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   added.sort(byName);
-  const isAdded = new Set(added);
   const merged = new Map<string, string>();
   let next = 0;
   for (const [name, oid] of packed) {
-    if (isAdded.has(name)) continue;
-    for (; next < added.length && added[next] < name; next++) merged.set(added[next], packed.get(added[next])!);
-    merged.set(name, oid);
+    for (; next < added.length && added[next] < name; next++) merged.set(added[next], loose.get(added[next])!);
+    merged.set(name, loose.get(name) ?? oid);
   }
-  for (; next < added.length; next++) merged.set(added[next], packed.get(added[next])!);
+  for (; next < added.length; next++) merged.set(added[next], loose.get(added[next])!);
   return merged;
 }
 
@@ -85,9 +88,30 @@ export function readLooseRefs(gitdir: string, dir: string): Map<string, string> 
   return out;
 }
 
-/** packed-refs as name -> oid in name order, only names under `prefix` (peeled "^" lines and comments skipped). */
-export function readPackedRefs(gitdir: string, prefix = 'refs/'): Map<string, string> {
-  const text = packedRefsText(path.join(gitdir, 'packed-refs'));
+/**
+ * packed-refs as name -> oid in name order, only names under `prefix`
+ * (peeled "^" lines and comments skipped). Parsed once and shared while the
+ * file keeps its stamp (never to be modified): a worker's open after a push
+ * finds the 10k refs it listed before the push already parsed, when only a
+ * loose ref changed (~15 ms here).
+ */
+export function readPackedRefs(gitdir: string, prefix = 'refs/'): ReadonlyMap<string, string> {
+  const file = path.join(gitdir, 'packed-refs');
+  const stamp = fileStamp(file);
+  if (!stamp) return new Map();
+  if (parsed?.file !== file || parsed.stamp !== stamp.stamp) parsed = { file, stamp: stamp.stamp, byPrefix: new Map() };
+  const known = parsed.byPrefix.get(prefix);
+  if (known) return known;
+  const refs = parsePackedRefs(packedRefsText(file, stamp.stamp), prefix);
+  // Kept only once no write can hide behind an equal stamp.
+  if (!stamp.racy) parsed.byPrefix.set(prefix, refs);
+  return refs;
+}
+
+/** The last packed-refs parsed, per prefix, with the stamp its file had before it was read. */
+let parsed: { file: string; stamp: string; byPrefix: Map<string, ReadonlyMap<string, string>> } | undefined;
+
+function parsePackedRefs(text: string, prefix: string): Map<string, string> {
   const refs = new Map<string, string>();
   if (text === '') return refs;
   // git writes the file sorted by name and says so in its header: the lines
@@ -121,12 +145,13 @@ export function readPackedRefs(gitdir: string, prefix = 'refs/'): Map<string, st
 }
 
 /**
- * The file's text, read once per turn of the event loop: an open lists two
- * namespaces from the same 1 MB file at the same moment. Kept no longer, so
- * nothing later can see an older file than git has written.
+ * The file's text, read once per turn of the event loop while its stamp
+ * holds: an open lists two namespaces from the same 1 MB file at the same
+ * moment. Kept no longer, so nothing later can see an older file than git
+ * has written.
  */
-function packedRefsText(file: string): string {
-  if (thisTurn?.file === file) return thisTurn.text;
+function packedRefsText(file: string, stamp: string): string {
+  if (thisTurn?.file === file && thisTurn.stamp === stamp) return thisTurn.text;
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -134,11 +159,11 @@ function packedRefsText(file: string): string {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
     throw err;
   }
-  thisTurn = { file, text };
+  thisTurn = { file, stamp, text };
   queueMicrotask(() => {
     thisTurn = undefined;
   });
   return text;
 }
 
-let thisTurn: { file: string; text: string } | undefined;
+let thisTurn: { file: string; stamp: string; text: string } | undefined;

@@ -29,22 +29,29 @@ const COARSE_RACY_WINDOW_NS = 2_000_000_000n;
 const RACY_MARK = '~racy';
 
 export function refStamp(repoPath: string): string {
-  const nowNs = BigInt(Date.now()) * 1_000_000n;
   let racy = false;
   const parts: string[] = [];
   for (const rel of WATCHED) {
-    const st = statSync(path.join(repoPath, rel), { bigint: true, throwIfNoEntry: false });
-    if (!st) {
-      parts.push('-');
-      continue;
-    }
-    parts.push(`${st.mtimeNs}.${st.ctimeNs}.${st.size}.${st.ino}`);
-    const window = st.mtimeNs % 1_000_000_000n === 0n ? COARSE_RACY_WINDOW_NS : RACY_WINDOW_NS;
-    const newest = st.ctimeNs > st.mtimeNs ? st.ctimeNs : st.mtimeNs;
-    if (newest > nowNs - window) racy = true;
+    const st = fileStamp(path.join(repoPath, rel));
+    parts.push(st?.stamp ?? '-');
+    if (st?.racy) racy = true;
   }
   const stamp = parts.join('|');
   return racy ? stamp + RACY_MARK : stamp;
+}
+
+/**
+ * One file's stamp (times, size, inode), and whether it is racy: taken so
+ * soon after a write that a second write could leave the same stamp.
+ * Undefined when the file does not exist.
+ */
+export function fileStamp(file: string): { stamp: string; racy: boolean } | undefined {
+  const st = statSync(file, { bigint: true, throwIfNoEntry: false });
+  if (!st) return undefined;
+  const nowNs = BigInt(Date.now()) * 1_000_000n;
+  const window = st.mtimeNs % 1_000_000_000n === 0n ? COARSE_RACY_WINDOW_NS : RACY_WINDOW_NS;
+  const newest = st.ctimeNs > st.mtimeNs ? st.ctimeNs : st.mtimeNs;
+  return { stamp: `${st.mtimeNs}.${st.ctimeNs}.${st.size}.${st.ino}`, racy: newest > nowNs - window };
 }
 
 /** True for a stamp taken too soon after a ref write to prove later writes in the same clock tick. */

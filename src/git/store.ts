@@ -20,6 +20,14 @@ export interface CommitInfo {
  * cat-file backend's is reachable.ts's ObjectMap). Undefined for an object
  * the read does not hold.
  */
+/** A namespace's refs as the ref files hold them (name -> oid, each in name order; ref-files.ts reads them). */
+export interface RefFiles {
+  /** packed-refs' (shared while the file is unchanged: never to be modified) */
+  packed: ReadonlyMap<string, string>;
+  /** the loose ones, over the packed */
+  loose: ReadonlyMap<string, string>;
+}
+
 export interface ReachableObjects {
   /** false when the read stopped early: what it holds is right, the rest needs single reads */
   readonly complete: boolean;
@@ -30,8 +38,15 @@ export interface ReachableObjects {
 }
 
 export interface GitStore {
-  /** Every ref under `prefix` (e.g. 'refs/bugs/'), loose and packed, as full name -> commit oid. */
-  listRefs(prefix: string): Promise<Map<string, string>>;
+  /** Every ref under `prefix` (e.g. 'refs/bugs/'), loose and packed, as full name -> commit oid, in name order. */
+  listRefs(prefix: string): Promise<ReadonlyMap<string, string>>;
+  /**
+   * Optional: the refs under `prefix` as the ref files hold them, packed and
+   * loose apart (see ref-files.ts), so a caller can reuse what it derived
+   * from the packed ones while packed-refs is unchanged. Undefined when git
+   * must be asked (reftable, a symbolic or broken loose ref).
+   */
+  readRefFiles?(prefix: string): RefFiles | undefined;
   readCommit(oid: string): Promise<CommitInfo>;
   readTree(oid: string): Promise<TreeEntry[]>;
   readBlob(oid: string): Promise<Buffer>;

@@ -2,7 +2,7 @@
 // damaged entity is reported with its reason and the others load normally.
 
 import { UnsupportedFormatError } from '../errors.js';
-import { GitObjectError, type GitStore, type ReachableObjects } from '../git/store.js';
+import { GitObjectError, type CommitInfo, type GitStore, type ReachableObjects } from '../git/store.js';
 import { orderPacks, type PackCommit } from './dag.js';
 import { FormatError, UnsupportedVersion } from './format-error.js';
 import { deriveId, isId } from './id.js';
@@ -20,45 +20,51 @@ export interface LoadedRepository {
   /** per bug compiled or damaged here: the ids of the identities its compilation looked up */
   uses: Map<string, string[]>;
   /** the refs read: ref name -> head */
-  bugRefs: Map<string, string>;
-  identityRefs: Map<string, string>;
+  bugRefs: ReadonlyMap<string, string>;
+  identityRefs: ReadonlyMap<string, string>;
 }
 
 export interface LoadOptions {
   /** entities read at once; enough to keep a pipelined store busy */
   concurrency?: number;
   /** refs already listed (an incremental open lists them first to diff) */
-  refs?: { bugs: Map<string, string>; identities: Map<string, string> };
+  refs?: { bugs: ReadonlyMap<string, string>; identities: ReadonlyMap<string, string> };
   /** an identity already compiled from this head, to use instead of reading it again */
   reuseIdentity?: (id: string, head: string) => Identity | undefined;
   /** which bugs to compile (all when absent); the others are left out of `bugs` and `damaged` */
   wantBug?: (id: string, head: string) => boolean;
 }
 
-/** Reads the whole DAG of one entity from its head, as pack commits. */
+/**
+ * Reads the whole DAG of one entity from its head, as pack commits (parents
+ * before their children's tree reads finish: one round trip per level of the
+ * DAG, not three).
+ */
 async function readBugCommits(store: GitStore, head: string): Promise<PackCommit[]> {
-  const out: PackCommit[] = [];
+  const packs: Promise<PackCommit>[] = [];
   const seen = new Set([head]);
   let level = [head];
   while (level.length > 0) {
-    const read = await Promise.all(level.map((oid) => readPackCommit(store, oid)));
+    const commits = await Promise.all(level.map((oid) => store.readCommit(oid)));
     const next: string[] = [];
-    for (const c of read) {
-      out.push(c);
-      for (const p of c.parents) {
+    commits.forEach((commit, i) => {
+      const pack = readPack(store, level[i], commit);
+      // Awaited below; a failure meanwhile is not unhandled.
+      pack.catch(() => undefined);
+      packs.push(pack);
+      for (const p of commit.parents) {
         if (!seen.has(p)) {
           seen.add(p);
           next.push(p);
         }
       }
-    }
+    });
     level = next;
   }
-  return out;
+  return Promise.all(packs);
 }
 
-async function readPackCommit(store: GitStore, oid: string): Promise<PackCommit> {
-  const commit = await store.readCommit(oid);
+async function readPack(store: GitStore, oid: string, commit: CommitInfo): Promise<PackCommit> {
   const header = readPackHeader(await store.readTree(commit.tree));
   const pack = decodePack(await store.readBlob(header.opsOid));
   return { oid, parents: commit.parents, header, pack };
@@ -140,12 +146,19 @@ function idFromRef(ref: string, prefix: string): string {
 }
 
 /**
- * One bulk read of every reachable object, when the store offers it. Even for
- * one bug: read object by object, its history costs a round trip per level
- * of its DAG (a bug edited in 600 pushes, 600 of them).
+ * Up to this many tips are read object by object. A bulk read starts
+ * processes (sh, rev-list, cat-file: 30-50 ms here, from a large process),
+ * while the store's long-lived cat-file answers a round trip in a fraction of
+ * a millisecond, and a history costs one per level of its DAG: the handful
+ * of bugs a push changes is read sooner that way (their histories walked
+ * side by side). Not many more: object by object, git answers more slowly
+ * than in the bulk read's one stream.
  */
+const SINGLE_READ_TIPS = 8;
+
+/** One bulk read of every reachable object, when the store offers it and there are enough tips. */
 async function bulkRead(store: GitStore, tips: string[]): Promise<ReachableObjects | undefined> {
-  if (!store.readReachable || tips.length === 0) return undefined;
+  if (!store.readReachable || tips.length <= SINGLE_READ_TIPS) return undefined;
   try {
     return await store.readReachable(tips);
   } catch {

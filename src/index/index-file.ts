@@ -117,20 +117,22 @@ export function indexBytes(file: string): number {
 }
 
 /**
- * Opens (creating if needed) the index for writing. Throws UnusableIndex or a
- * SQLite corruption error for a file that must be discarded, and a write
- * failure for a folder that cannot hold one.
+ * Opens (creating if needed, unless `create` is false) the index for
+ * writing. Throws UnusableIndex or a SQLite corruption error for a file that
+ * must be discarded, and a write failure for a folder that cannot hold one.
  */
-export function openIndexFile(file: string): IndexDb {
-  mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file, { timeout: 10_000 });
+export function openIndexFile(file: string, { create = true } = {}): IndexDb {
+  if (create) mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file, { timeout: 10_000, fileMustExist: !create });
   try {
-    db.pragma('journal_mode = WAL');
+    // Kept in the file: one that exists is in WAL mode already (and changing nothing, it stays unwritten).
+    if (create) db.pragma('journal_mode = WAL');
     readMapped(db);
     // A crash loses at most the last transaction, never consistency: the refs
     // rebuild whatever a lost transaction held.
     db.pragma('synchronous = NORMAL');
     const tables = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number;
+    if (tables === 0 && !create) throw new UnusableIndex('an empty file');
     if (tables === 0) db.transaction(() => createSchema(db))();
     else checkOurs(db);
     return db;

@@ -19,7 +19,7 @@
 // wait for it.
 
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { RepoIndex, publicBug, type RepoView } from '../cache/repo-index.js';
 import type { GitStore } from '../git/store.js';
 import { loadRepository, type LoadedRepository, type LoadOptions } from '../gitbug/load.js';
@@ -27,18 +27,8 @@ import { BUGS_PREFIX, IDENTITIES_PREFIX } from '../gitbug/refs.js';
 import { bugText } from '../gitbug/query-match.js';
 import type { CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
 import { encodeTexts } from './bug-texts.js';
-import {
-  encodeCatalog,
-  headsDigest,
-  headsLine,
-  rowExcerpt,
-  SHARDS,
-  shardOf,
-  toRow,
-  type BugRow,
-  type CatalogEntry,
-  type CatalogKey,
-} from './catalog.js';
+import { bugRefsOf, listRefs, shardRefs, type ListedRefs } from './listed-refs.js';
+import { encodeCatalog, rowExcerpt, SHARDS, shardOf, toRow, type BugRow, type CatalogEntry, type CatalogKey } from './catalog.js';
 import { byShard, countWrite, readKeys, readRows, readSummaries, readWrites, shardWriter, type ShardSummary } from './catalog-table.js';
 import { catalogInMemory, SnapshotCatalog, type OpenedShard } from './catalog-source.js';
 import {
@@ -88,27 +78,36 @@ export interface PendingWrite {
 interface OldIdentity {
   head: string;
   identity: string;
+  /** `identity` parsed, once asked for */
+  parsed?: Identity;
 }
 
 /** Compiles everything into memory: no index, or one that cannot be written. */
 async function inMemory(store: GitStore, notices: string[]): Promise<OpenedRepository> {
   const repo = await loadRepository(store);
   const refreshed = repo.bugs.length + repo.damaged.length;
-  const refs = refsFingerprint(shardDigests(repo.bugRefs), repo.identityRefs);
+  const refs = refsFingerprint(shardRefs(repo.bugRefs).digests, repo.identityRefs);
   return { view: new RepoIndex(repo), kind: 'full', refreshed, notices, indexBytes: 0, refs };
 }
 
 const notWritable = (file: string, err: unknown) => `cannot write the bug index ${file} (${(err as Error).message}); serving from memory`;
 
-/** Opens the repository read through `store`, using (and updating) the index at `file` when given. */
-export async function openRepository(store: GitStore, file: string | undefined): Promise<OpenedRepository> {
+/**
+ * Opens the repository read through `store`, using (and updating) the index
+ * at `file` when given; `prepared`, a rehearsal's, while it still holds.
+ */
+export async function openRepository(store: GitStore, file: string | undefined, prepared?: PreparedIndex): Promise<OpenedRepository> {
   const notices: string[] = [];
-  if (!file) return inMemory(store, notices);
+  if (!file) {
+    prepared?.db.close();
+    return inMemory(store, notices);
+  }
   for (let attempt = 0; ; attempt++) {
     let db: IndexDb | undefined;
     try {
-      db = openIndexFile(file);
-      return { ...(await refresh(db, store, file)), notices };
+      const ready = attempt === 0 ? stillPrepared(prepared, file) : undefined;
+      db = ready?.db ?? openIndexFile(file);
+      return { ...(await refresh(db, store, file, ready?.old)), notices };
     } catch (err) {
       db?.close();
       if (isCorruption(err) && attempt === 0) {
@@ -127,8 +126,8 @@ export async function openRepository(store: GitStore, file: string | undefined):
 
 /** refsFingerprint of the refs as they are now. */
 export async function currentRefs(store: GitStore): Promise<string> {
-  const [bugs, identities] = await Promise.all([store.listRefs(BUGS_PREFIX), store.listRefs(IDENTITIES_PREFIX)]);
-  return refsFingerprint(shardDigests(bugs), identities);
+  const listed = await listRefs(store);
+  return refsFingerprint(listed.digests, listed.identities);
 }
 
 /**
@@ -139,20 +138,6 @@ export async function currentRefs(store: GitStore): Promise<string> {
 function refsFingerprint(digests: readonly string[], identityRefs: ReadonlyMap<string, string>): string {
   const identities = [...identityRefs].map(([ref, head]) => `${ref} ${head}\n`).sort();
   return createHash('sha1').update(digests.join('\n')).update('\n').update(identities.join('')).digest('hex');
-}
-
-/** Each catalog shard's headsDigest, from the listed bug refs. */
-function shardDigests(bugRefs: ReadonlyMap<string, string>): string[] {
-  const lines = new Array<string>(SHARDS).fill('');
-  let previous = '';
-  for (const [ref, head] of bugRefs) {
-    // Listed in name order (git's, and ref-files.ts's): ids in order.
-    if (ref < previous) return shardDigests(new Map([...bugRefs].sort(([a], [b]) => (a < b ? -1 : 1))));
-    previous = ref;
-    const id = ref.slice(BUGS_PREFIX.length);
-    lines[shardOf(id)] += headsLine(id, head);
-  }
-  return lines.map(headsDigest);
 }
 
 /**
@@ -178,7 +163,7 @@ export function finishOpen(opened: OpenedRepository): OpenedRepository {
 }
 
 /** What the index holds before an open: each catalog shard's summary, and the identities. */
-interface OldIndex {
+export interface OldIndex {
   shards: ShardSummary[];
   /** false before a first write has completed (nothing to diff against) */
   written: boolean;
@@ -199,44 +184,42 @@ function readIndex(db: IndexDb): OldIndex {
 /** What an open learns before it compiles anything: the refs, the index's state, and what to compile. */
 interface Diff {
   old: OldIndex;
-  bugRefs: Map<string, string>;
-  identityRefs: Map<string, string>;
+  listed: ListedRefs;
   moved: Set<string>;
-  digests: string[];
   /** the keys of the shards to diff */
   diffed: Map<number, CatalogKey[]>;
 }
 
-async function diffRefs(db: IndexDb, store: GitStore): Promise<Diff> {
+/** Diffs the refs against the index in `db`, whose contents may have been read already (`known`). */
+async function diffRefs(db: IndexDb, store: GitStore, known?: OldIndex): Promise<Diff> {
   // Listed from the ref files (or by git, in a process of its own, while this thread reads the index).
-  const listing = Promise.all([store.listRefs(BUGS_PREFIX), store.listRefs(IDENTITIES_PREFIX)]);
+  const listing = listRefs(store);
   let old: OldIndex;
   try {
-    old = readIndex(db);
+    old = known ?? readIndex(db);
   } catch (err) {
     await listing.catch(() => undefined);
     throw err;
   }
-  const [bugRefs, identityRefs] = await listing;
-  const moved = movedIdentities(identityRefs, old.identities);
-  const digests = shardDigests(bugRefs);
+  const listed = await listing;
+  const moved = movedIdentities(listed.identities, old.identities);
   const diffed = new Map<number, CatalogKey[]>();
   if (old.written) {
     // Only shards whose refs moved are decoded and diffed; also those holding
     // damaged bugs (compiled again on every open), and all of them when an
     // identity moved (any bug may have copied its name).
     old.shards.forEach((s, k) => {
-      if (moved.size > 0 || s.damaged > 0 || digests[k] !== s.digest) diffed.set(k, readKeys(db, k));
+      if (moved.size > 0 || s.damaged > 0 || listed.digests[k] !== s.digest) diffed.set(k, readKeys(db, k));
     });
   }
-  return { old, bugRefs, identityRefs, moved, digests, diffed };
+  return { old, listed, moved, diffed };
 }
 
-async function refresh(db: IndexDb, store: GitStore, file: string): Promise<Omit<OpenedRepository, 'notices'>> {
-  const { old, bugRefs, identityRefs, moved, digests, diffed } = await diffRefs(db, store);
-  const loaded = await loadRepository(store, diffPlan(bugRefs, identityRefs, old, diffed, moved));
+async function refresh(db: IndexDb, store: GitStore, file: string, known?: OldIndex): Promise<Omit<OpenedRepository, 'notices'>> {
+  const { old, listed, moved, diffed } = await diffRefs(db, store, known);
+  const loaded = await loadRepository(store, diffPlan(listed, old, diffed, moved));
   const refreshed = loaded.bugs.length + loaded.damaged.length;
-  const refs = refsFingerprint(digests, identityRefs);
+  const refs = refsFingerprint(listed.digests, listed.identities);
 
   if (!old.written) {
     // Nothing to diff against: this connection is done; the first write makes a new file.
@@ -249,34 +232,70 @@ async function refresh(db: IndexDb, store: GitStore, file: string): Promise<Omit
 }
 
 /**
+ * An index opened ahead of an open, by a spare's rehearsal: the file open (a
+ * first connection to a WAL file costs an open ~10-20 ms), and what the open
+ * reads of it first, identities parsed. Good while the file at its path is
+ * the one opened (its inode: the open connection keeps that inode from being
+ * reused) and nothing was written to it since (its write count).
+ */
+export interface PreparedIndex {
+  file: string;
+  db: IndexDb;
+  ino: bigint;
+  writes: number;
+  old: OldIndex;
+}
+
+/** The inode of the file at `file` now, if there is one. */
+const inodeOf = (file: string) => statSync(file, { bigint: true, throwIfNoEntry: false })?.ino;
+
+/** `prepared`, if it still describes the index at `file`; otherwise closed and undefined. */
+function stillPrepared(prepared: PreparedIndex | undefined, file: string): PreparedIndex | undefined {
+  if (!prepared) return undefined;
+  try {
+    if (prepared.file === file && inodeOf(file) === prepared.ino && readWrites(prepared.db) === prepared.writes) return prepared;
+  } catch {
+    // Unreadable now: the open reads the file afresh, and reports what is wrong.
+  }
+  prepared.db.close();
+  return undefined;
+}
+
+/**
  * An open that changes nothing, for a spare worker while it waits: the first
  * run of this code in a thread is several times slower than later ones (V8
  * compiles it lazily, then runs it in its interpreter), and after a push a
  * visitor waits for exactly that run. So a spare runs it once beforehand, on
- * the repository last built (the likeliest to be pushed to next), against
- * its index opened read-only: the refs listed and diffed, the keys of one
- * shard decoded, one bug compiled from git as if its head had moved, its
- * catalog entry encoded, its page read. Nothing is written; whatever fails
- * only leaves the spare as cold as it was.
+ * the repository last built (the likeliest to be pushed to next): the refs
+ * listed and diffed, the keys of one shard decoded, one bug compiled from git
+ * as if its head had moved, its catalog entry encoded, its page read. Nothing
+ * is written. What it read of the index is kept (PreparedIndex) for the real
+ * open; whatever fails only leaves the spare as cold as it was.
  */
-export async function rehearseOpen(store: GitStore, file: string): Promise<void> {
-  if (!existsSync(file)) return;
-  const db = openIndexFileReadOnly(file);
+export async function rehearseOpen(store: GitStore, file: string): Promise<PreparedIndex | undefined> {
+  const ino = inodeOf(file);
+  if (ino === undefined) return undefined;
+  const db = openIndexFile(file, { create: false });
   try {
-    const { old, bugRefs, identityRefs, moved, diffed } = await diffRefs(db, store);
+    // The connection is on the file seen above only if that is still there (and then it keeps it).
+    if (inodeOf(file) !== ino) throw new Error('the index file was replaced');
+    const { writes, old } = db.transaction(() => ({ writes: readWrites(db), old: readIndex(db) }))();
+    const { listed, moved, diffed } = await diffRefs(db, store, old);
     const shard = old.shards.findIndex((s) => s.bugs > 0);
-    if (shard < 0) return;
-    const keys = diffed.get(shard) ?? readKeys(db, shard);
+    const keys = shard < 0 ? [] : (diffed.get(shard) ?? readKeys(db, shard));
     const key = keys.find((k) => k.damaged === null);
-    if (!key) return;
-    const plan = diffPlan(bugRefs, identityRefs, old, new Map([[shard, keys]]), moved);
-    const loaded = await loadRepository(store, { ...plan, wantBug: (id) => id === key.id });
-    const entries = loaded.bugs.map((b): CatalogEntry => ({ ...key, row: toRow(b) }));
-    encodeCatalog(entries);
-    for (const e of entries) JSON.stringify(rowExcerpt(e.row!));
-    db.prepare('SELECT CAST(page AS BLOB) FROM bugs WHERE id = ?').pluck().get(key.id);
-  } finally {
+    if (key) {
+      const plan = diffPlan(listed, old, new Map([[shard, keys]]), moved);
+      const loaded = await loadRepository(store, { ...plan, wantBug: (id) => id === key.id });
+      const entries = loaded.bugs.map((b): CatalogEntry => ({ ...key, row: toRow(b) }));
+      encodeCatalog(entries);
+      for (const e of entries) JSON.stringify(rowExcerpt(e.row!));
+      db.prepare('SELECT CAST(page AS BLOB) FROM bugs WHERE id = ?').pluck().get(key.id);
+    }
+    return { file, db, ino, writes, old };
+  } catch (err) {
     db.close();
+    throw err;
   }
 }
 
@@ -291,8 +310,7 @@ function movedIdentities(identityRefs: ReadonlyMap<string, string>, old: Readonl
 
 /** What to compile again, given what the index holds: see the top of this file. */
 function diffPlan(
-  bugRefs: Map<string, string>,
-  identityRefs: Map<string, string>,
+  listed: ListedRefs,
   old: OldIndex,
   /** the keys of the shards to diff; the others' refs did not move */
   diffed: ReadonlyMap<number, readonly CatalogKey[]>,
@@ -301,10 +319,12 @@ function diffPlan(
   const catalog = new Map<string, CatalogKey>();
   for (const keys of diffed.values()) for (const k of keys) catalog.set(k.id, k);
   return {
-    refs: { bugs: bugRefs, identities: identityRefs },
+    // Only the diffed shards' refs can hold a bug to compile (or one gone).
+    refs: { bugs: old.written ? bugRefsOf(listed, diffed.keys()) : bugRefsOf(listed), identities: listed.identities },
     reuseIdentity: (id, head) => {
       const o = old.identities.get(id);
-      return o && o.head === head ? (JSON.parse(o.identity) as Identity) : undefined;
+      if (!o || o.head !== head) return undefined;
+      return (o.parsed ??= JSON.parse(o.identity) as Identity);
     },
     wantBug: (id, head) => {
       if (old.written && !diffed.has(shardOf(id))) return false;
@@ -330,7 +350,6 @@ function writer(db: IndexDb, loaded: LoadedRepository) {
   const putIdentity = db.prepare('INSERT OR REPLACE INTO identities (id, head, identity) VALUES (?, ?, ?)');
   const deleteIdentity = db.prepare('DELETE FROM identities WHERE id = ?');
   const headOf = (id: string) => loaded.bugRefs.get(BUGS_PREFIX + id)!;
-  const identityHeadOf = identityHeads(loaded);
   return {
     /** Writes a compiled bug's page and text (over any left by an interrupted write); its catalog entry. */
     bug(b: CompiledBug): CatalogEntry {
@@ -355,7 +374,7 @@ function writer(db: IndexDb, loaded: LoadedRepository) {
     /** Applies identityChanges(): changed identities written, gone ones removed. */
     identities(changes: IdentityChanges): void {
       for (const id of changes.gone) deleteIdentity.run(id);
-      for (const id of changes.changed) putIdentity.run(id, identityHeadOf.get(id)!, JSON.stringify(loaded.identities.get(id)));
+      for (const id of changes.changed) putIdentity.run(id, identityHead(loaded, id)!, JSON.stringify(loaded.identities.get(id)));
     },
     /** Stores a shard's entries (sorted by id); returns its keys and summary. */
     shard: shardWriter(db),
@@ -411,16 +430,14 @@ interface IdentityChanges {
   changed: string[];
 }
 
-function identityHeads(loaded: LoadedRepository): Map<string, string> {
-  return new Map([...loaded.identityRefs].map(([ref, head]) => [ref.slice(IDENTITIES_PREFIX.length), head]));
-}
+/** The head identity `id` was read from. */
+const identityHead = (loaded: LoadedRepository, id: string) => loaded.identityRefs.get(IDENTITIES_PREFIX + id);
 
 /** What writing the loaded identities over `old` changes. */
 function identityChanges(loaded: LoadedRepository, old: ReadonlyMap<string, { head: string }>): IdentityChanges {
-  const heads = identityHeads(loaded);
   return {
     gone: [...old.keys()].filter((id) => !loaded.identities.has(id)),
-    changed: [...loaded.identities.keys()].filter((id) => old.get(id)?.head !== heads.get(id)),
+    changed: [...loaded.identities.keys()].filter((id) => old.get(id)?.head !== identityHead(loaded, id)),
   };
 }
 
@@ -486,7 +503,7 @@ function firstWrite(file: string, loaded: LoadedRepository): PendingWrite {
 export async function readRepository(store: GitStore, file: string): Promise<LoadedRepository> {
   const db = openIndexFileReadOnly(file);
   try {
-    const listing = Promise.all([store.listRefs(BUGS_PREFIX), store.listRefs(IDENTITIES_PREFIX)]);
+    const listing = listRefs(store);
     listing.catch(() => undefined);
     const snapshot = db.transaction(() => {
       const old = readIndex(db);
@@ -500,11 +517,11 @@ export async function readRepository(store: GitStore, file: string): Promise<Loa
       const pages = new Map(db.prepare('SELECT id, page FROM bugs').raw().all() as [string, string][]);
       return { old, keys, rows, pages };
     })();
-    const [bugRefs, identityRefs] = await listing;
+    const listed = await listing;
     const { old, keys } = snapshot;
-    const fresh = await loadRepository(store, diffPlan(bugRefs, identityRefs, old, keys, movedIdentities(identityRefs, old.identities)));
+    const fresh = await loadRepository(store, diffPlan(listed, old, keys, movedIdentities(listed.identities, old.identities)));
     const compiled = new Set([...fresh.bugs.map((b) => b.id), ...fresh.damaged.map((d) => d.id)]);
-    const live = new Map([...bugRefs].map(([ref, head]) => [ref.slice(BUGS_PREFIX.length), head]));
+    const live = new Map([...bugRefsOf(listed)].map(([ref, head]) => [ref.slice(BUGS_PREFIX.length), head]));
     for (const e of [...keys.values()].flat()) {
       const page = snapshot.pages.get(e.id);
       const row = snapshot.rows.get(e.id);

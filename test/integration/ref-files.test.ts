@@ -1,12 +1,16 @@
 // Refs read from the files (packed-refs, then loose files) list exactly what
 // `git for-each-ref` lists, in its order, whatever mix of packed and loose
-// refs a push or git's maintenance leaves.
+// refs a push or git's maintenance leaves; and so do an open's listings cut
+// into catalog shards, which reuse what they derived from a packed-refs file
+// until git rewrites it.
 
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CatFileStore } from '../../src/git/cat-file.js';
 import { IsomorphicStore } from '../../src/git/isomorphic.js';
 import { readRefFiles } from '../../src/git/ref-files.js';
+import { bugRefsOf, listRefs, shardRefs } from '../../src/index/listed-refs.js';
 import { git, tempDir } from '../helpers/git-bug-writer.js';
 
 const tmp = tempDir('bugserve-ref-files-');
@@ -37,9 +41,18 @@ describe('refs read from the files', () => {
     git(repo, ['pack-refs', '--all']);
     // The isomorphic-git backend lists them through the same merge.
     const store = new IsomorphicStore(repo);
+    const catFile = new CatFileStore(repo);
     const check = async (step: string) => {
-      expect([...readRefFiles(repo, 'refs/bugs/')!], step).toEqual(forEachRef(repo));
-      expect([...(await store.listRefs('refs/bugs/'))], `${step}, isomorphic-git`).toEqual(forEachRef(repo));
+      const truth = forEachRef(repo);
+      expect([...readRefFiles(repo, 'refs/bugs/')!], step).toEqual(truth);
+      expect([...(await store.listRefs('refs/bugs/'))], `${step}, isomorphic-git`).toEqual(truth);
+      // Past the racy window, so the parse of packed-refs (and its shards) is kept and reused.
+      await new Promise((r) => setTimeout(r, 30));
+      for (const round of ['first', 'again']) {
+        const listed = await listRefs(catFile);
+        expect([...bugRefsOf(listed)], `${step}, shards, ${round}`).toEqual(truth);
+        expect(listed.digests, `${step}, digests, ${round}`).toEqual(shardRefs(new Map(truth)).digests);
+      }
     };
     await check('all packed');
     // A push: a packed ref moves (loose over packed), new refs land before, between and after the packed ones.
@@ -48,6 +61,15 @@ describe('refs read from the files', () => {
     await check('packed and loose');
     git(repo, ['update-ref', '-d', `refs/bugs/${id(0x05)}`]);
     await check('a loose ref deleted');
+    // git rewrites packed-refs: what was derived from the old file must not be reused.
+    git(repo, ['update-ref', '-d', `refs/bugs/${id(0x10)}`]);
+    await check('a packed ref deleted');
+    git(repo, ['pack-refs', '--all']);
+    await check('packed again');
+    git(repo, ['update-ref', `refs/bugs/${id(0x30)}`, commit]);
+    git(repo, ['pack-refs', '--all']);
+    await check('a packed ref moved and packed');
+    await catFile.close();
   });
 
   it('match git for-each-ref with loose refs only, in name order', () => {

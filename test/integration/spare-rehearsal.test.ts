@@ -5,7 +5,7 @@
 // repository correctly, and a push is seen.
 
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -80,6 +80,56 @@ describe('the spare rehearses an open', () => {
       const page = bugOf(await m.call('a', { kind: 'bug', prefix: id }));
       expect(page.comments.map((c) => c.message)).toContain('after the rehearsal');
       expect(JSON.stringify(await m.call('a', all))).toBe(JSON.stringify((await compiledFromScratch(path)).list(all)));
+    } finally {
+      await m.close();
+    }
+  }, 60_000);
+
+  it('opens the repository it rehearsed from what it read ahead only while that holds: after a push, and after the index file was deleted', async () => {
+    const path = join(reposDir, 'c.git');
+    const c = smallRepo(path, 25, (i) => `c bug ${i}`);
+    const cacheDir = join(tmp.path, 'cache-c');
+    const file = indexFileFor(cacheDir, 'c');
+    const logged: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => logged.push(line) });
+    const m = new GitBugCacheManager({ reposDir, indexDir: cacheDir, registry: new Registry(), logger, rehearseMinBugs: 1 });
+    const lines = () => logged.map((l) => JSON.parse(l) as { msg: string; repo?: string; kind?: string; refreshed?: number });
+    const rehearsals = () => lines().filter((l) => l.msg === 'spare rehearsed').length;
+    const builds = () => lines().filter((l) => l.msg === 'cache built');
+    const all = { kind: 'list', q: '', page: 1, perPage: 100 } as const;
+    const comment = (id: string, message: string) => {
+      const head = git(path, ['rev-parse', `refs/bugs/${id}`]);
+      updateRef(
+        path,
+        `refs/bugs/${id}`,
+        writePack(path, { author: c.author, ops: [ops.comment(message)], editClock: nextClock(), parents: [head] }),
+      );
+    };
+    const seen = async (id: string, message: string) => {
+      const page = bugOf(await m.call('c', { kind: 'bug', prefix: id }));
+      expect(page.comments.map((x) => x.message)).toContain(message);
+      expect(JSON.stringify(await m.call('c', all))).toBe(JSON.stringify((await compiledFromScratch(path)).list(all)));
+    };
+    try {
+      await m.call('c', all);
+      await m.settled('c');
+      await waitFor('the spare to rehearse', () => rehearsals() === 1);
+
+      // A push: the rehearsed spare opens it, compiling the one bug that moved.
+      comment(c.ids[3], 'first push');
+      await seen(c.ids[3], 'first push');
+      expect(builds().at(-1)).toMatchObject({ repo: 'c', kind: 'incremental', refreshed: 1 });
+
+      // The index file goes after the next rehearsal: what the spare read of it
+      // no longer holds, and the open makes a new file rather than write to the gone one.
+      await m.settled('c');
+      await waitFor('the spare to rehearse again', () => rehearsals() === 2);
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+      comment(c.ids[7], 'second push');
+      await seen(c.ids[7], 'second push');
+      expect(builds().at(-1)).toMatchObject({ repo: 'c', kind: 'full' });
+      await m.settled('c');
+      expect(existsSync(file), 'the index is written again').toBe(true);
     } finally {
       await m.close();
     }
