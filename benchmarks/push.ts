@@ -78,6 +78,7 @@ export async function pushSection(source: Dataset, pushes: number, log: (s: stri
     for (let i = 1; i <= pushes; i++) {
       // Settled: the repository has been quiet, and the cache is built from its current refs.
       await cache.call(ds.name, list);
+      await cache.settled(ds.name);
       await timed(warm);
       pushComment(ds.path, ref, author, i);
       const t1 = performance.now();
@@ -90,6 +91,7 @@ export async function pushSection(source: Dataset, pushes: number, log: (s: stri
     }
     for (let i = 1; i <= pushes; i++) {
       await cache.call(ds.name, list);
+      await cache.settled(ds.name);
       pushComment(ds.path, ref, author, pushes + i);
       // What the post-receive hook does: the warm repository is refreshed ahead.
       cache.invalidateCache(ds.name, 'hook');

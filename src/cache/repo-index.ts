@@ -34,8 +34,11 @@ export interface RepoView {
   resolve(what: 'bug' | 'identity', prefix: string): string;
   /** false while what lists need is left for the first list (or warm()) */
   readonly listsReady: boolean;
-  /** Builds now what lists need, if the view left it for its first list. */
-  warm(): void;
+  /**
+   * Builds now what lists need, if the view left it for its first list, for
+   * about `budgetMs` at a time (all at once without one); true once done.
+   */
+  warm(budgetMs?: number): boolean;
 }
 
 export class RepoIndex implements RepoView {
@@ -73,7 +76,9 @@ export class RepoIndex implements RepoView {
   /** Built whole in the constructor. */
   readonly listsReady = true;
 
-  warm(): void {}
+  warm(): boolean {
+    return true;
+  }
 
   list(req: Omit<ListRequest, 'kind'>): ListReply {
     const query = parseQuery(req.q ?? DEFAULT_QUERY);

@@ -410,20 +410,53 @@ function matchPeople(people: readonly Person[], names: readonly string[]): Uint8
   return any ? who : null;
 }
 
-function sortOrders(bugs: readonly SearchFields[]): Record<SortBy, Int32Array> {
+/** What the creation and edit orders compare, per position (typed arrays: a sort compares ~130k times per order). */
+export interface SortKeys {
+  readonly createClock: Float64Array;
+  readonly editClock: Float64Array;
+  /** createdAt and editedAt, in ms (0 when unreadable) */
+  readonly created: Float64Array;
+  readonly edited: Float64Array;
+}
+
+export type SortFields = Pick<SearchFields, 'createClock' | 'editClock' | 'createdAt' | 'editedAt'>;
+
+export function sortKeysOf(bugs: readonly SortFields[]): SortKeys {
   const n = bugs.length;
-  // The keys in typed arrays: the comparators run ~130k times per order.
-  const createClock = new Float64Array(n);
-  const editClock = new Float64Array(n);
-  const created = new Float64Array(n);
-  const edited = new Float64Array(n);
+  const keys = {
+    createClock: new Float64Array(n),
+    editClock: new Float64Array(n),
+    created: new Float64Array(n),
+    edited: new Float64Array(n),
+  };
   for (let i = 0; i < n; i++) {
     const b = bugs[i];
-    createClock[i] = b.createClock;
-    editClock[i] = b.editClock;
-    created[i] = Date.parse(b.createdAt) || 0;
-    edited[i] = Date.parse(b.editedAt) || 0;
+    keys.createClock[i] = b.createClock;
+    keys.editClock[i] = b.editClock;
+    keys.created[i] = Date.parse(b.createdAt) || 0;
+    keys.edited[i] = Date.parse(b.editedAt) || 0;
   }
+  return keys;
+}
+
+/**
+ * How the creation or edit order compares two positions: by lamport clock,
+ * then (equal clocks are concurrent edits: git-bug falls back to wall time)
+ * by time, then by id (`byId`; position order when positions are in id order).
+ */
+export function orderComparator(
+  keys: SortKeys,
+  by: 'creation' | 'edit',
+  byId: (a: number, b: number) => number = (a, b) => a - b,
+): (a: number, b: number) => number {
+  const clock = by === 'creation' ? keys.createClock : keys.editClock;
+  const time = by === 'creation' ? keys.created : keys.edited;
+  return (a, b) => clock[a] - clock[b] || time[a] - time[b] || byId(a, b);
+}
+
+function sortOrders(bugs: readonly SearchFields[]): Record<SortBy, Int32Array> {
+  const n = bugs.length;
+  const keys = sortKeysOf(bugs);
   const positions = () => {
     const p = new Int32Array(n);
     for (let i = 0; i < n; i++) p[i] = i;
@@ -436,8 +469,7 @@ function sortOrders(bugs: readonly SearchFields[]): Record<SortBy, Int32Array> {
     : (a: number, b: number) => (bugs[a].id < bugs[b].id ? -1 : bugs[a].id > bugs[b].id ? 1 : 0);
   return {
     id: sortedById ? positions() : positions().sort(byId),
-    // Equal lamport clocks mean concurrent edits: git-bug falls back to wall time.
-    creation: positions().sort((a, b) => createClock[a] - createClock[b] || created[a] - created[b] || byId(a, b)),
-    edit: positions().sort((a, b) => editClock[a] - editClock[b] || edited[a] - edited[b] || byId(a, b)),
+    creation: positions().sort(orderComparator(keys, 'creation', byId)),
+    edit: positions().sort(orderComparator(keys, 'edit', byId)),
   };
 }

@@ -23,13 +23,27 @@ export interface CatalogSource {
   readonly writes: number;
   /** The stored list view of this catalog, while no row has been read; undefined when there is none. */
   listView(): ListView | undefined;
+  /**
+   * Reads keys and rows ahead of keys() and rows(), a shard at a time, until
+   * `until` (performance.now()); true once all are read. So a worker can read
+   * them between requests, never holding one up for long.
+   */
+  readAhead(until: number): boolean;
 }
 
 /** A first write's catalog: `entries` sorted by id, written as write number `writes`. */
 export function catalogInMemory(entries: readonly CatalogEntry[], writes: number): CatalogSource {
   const rows = entries.map((e) => e.row);
   const damaged = rows.filter((r) => r === null).length;
-  return { bugs: entries.length - damaged, damaged, keys: () => entries, rows: () => rows, writes, listView: () => undefined };
+  return {
+    bugs: entries.length - damaged,
+    damaged,
+    keys: () => entries,
+    rows: () => rows,
+    writes,
+    listView: () => undefined,
+    readAhead: () => true,
+  };
 }
 
 /** One shard as an open left it: its summary, and its keys and rows when the open read or wrote them. */
@@ -96,6 +110,22 @@ export class SnapshotCatalog implements CatalogSource {
     if (!this.reordered) return all;
     const byId = new Map(this.shards.flatMap((s) => s.keys!).map((key, i) => [key.id, all[i]]));
     return keys.map((key) => byId.get(key.id) ?? null);
+  }
+
+  readAhead(until: number): boolean {
+    let all = true;
+    this.reading(() => {
+      for (const [k, shard] of this.shards.entries()) {
+        if (shard.keys && shard.rows) continue;
+        if (performance.now() >= until) {
+          all = false;
+          return;
+        }
+        shard.keys ??= readKeys(this.db, k);
+        shard.rows = readRows(this.db, k, shard.keys);
+      }
+    });
+    return all;
   }
 
   private reading(read: () => void): void {

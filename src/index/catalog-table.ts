@@ -148,10 +148,14 @@ export function storeListView(db: IndexDb, writes: number, view: ListView): void
   db.pragma('busy_timeout = 0');
   try {
     db.transaction(() => {
-      if (readWrites(db) !== writes) return;
-      db.prepare('INSERT OR REPLACE INTO list_view (one, writes, view) VALUES (1, ?, ?)').run(writes, encodeListView(view));
+      if (readWrites(db) === writes) putListView(db, writes, view);
     }).immediate();
   } finally {
     db.pragma(`busy_timeout = ${timeout}`);
   }
+}
+
+/** Stores `view` as the catalog's as of `writes` (in the caller's transaction). */
+export function putListView(db: IndexDb, writes: number, view: ListView): void {
+  db.prepare('INSERT OR REPLACE INTO list_view (one, writes, view) VALUES (1, ?, ?)').run(writes, encodeListView(view));
 }

@@ -15,7 +15,7 @@ export type IndexDb = Database.Database;
 /** Marks a file as ours; a file without it is foreign. */
 const FORMAT = 'bugserve-bug-index';
 /** Bumped whenever the tables or what a row holds change: an older file is rebuilt. */
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;

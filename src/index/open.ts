@@ -29,7 +29,19 @@ import type { CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
 import { encodeTexts } from './bug-texts.js';
 import { bugRefsOf, listRefs, shardRefs, type ListedRefs } from './listed-refs.js';
 import { encodeCatalog, rowExcerpt, SHARDS, shardOf, toRow, type BugRow, type CatalogEntry, type CatalogKey } from './catalog.js';
-import { byShard, countWrite, readKeys, readRows, readSummaries, readWrites, shardWriter, type ShardSummary } from './catalog-table.js';
+import {
+  byShard,
+  countWrite,
+  putListView,
+  readKeys,
+  readListView,
+  readRows,
+  readSummaries,
+  readWrites,
+  shardWriter,
+  type ShardSummary,
+} from './catalog-table.js';
+import { updateListView, type ListView, type WrittenBug } from './list-view.js';
 import { catalogInMemory, SnapshotCatalog, type OpenedShard } from './catalog-source.js';
 import {
   discardIndexFile,
@@ -226,7 +238,7 @@ async function refresh(db: IndexDb, store: GitStore, file: string, known?: OldIn
     db.close();
     return { view: new RepoIndex(loaded), kind: 'full', refreshed, indexBytes: 0, refs, pending: firstWrite(file, loaded) };
   }
-  const shards = writeChanges(db, loaded, old, diffed);
+  const shards = writeChanges(db, loaded, old, diffed, moved);
   const view = new IndexedRepo(db, new SnapshotCatalog(db, file, shards), loaded.identities);
   return { view, kind: 'incremental', refreshed, indexBytes: indexBytes(file), refs, db };
 }
@@ -289,6 +301,7 @@ export async function rehearseOpen(store: GitStore, file: string): Promise<Prepa
       const loaded = await loadRepository(store, { ...plan, wantBug: (id) => id === key.id });
       const entries = loaded.bugs.map((b): CatalogEntry => ({ ...key, row: toRow(b) }));
       encodeCatalog(entries);
+      carriedView(db, writes, entries, []);
       for (const e of entries) JSON.stringify(rowExcerpt(e.row!));
       db.prepare('SELECT CAST(page AS BLOB) FROM bugs WHERE id = ?').pluck().get(key.id);
     }
@@ -387,17 +400,27 @@ function writer(db: IndexDb, loaded: LoadedRepository) {
  * shards can hold a change (see refresh); of those, the ones holding one
  * are read whole and written again.
  */
-function writeChanges(db: IndexDb, loaded: LoadedRepository, old: OldIndex, diffed: ReadonlyMap<number, CatalogKey[]>): OpenedShard[] {
+function writeChanges(
+  db: IndexDb,
+  loaded: LoadedRepository,
+  old: OldIndex,
+  diffed: ReadonlyMap<number, CatalogKey[]>,
+  /** identities whose head moved or went (movedIdentities) */
+  moved: ReadonlySet<string>,
+): OpenedShard[] {
   const w = writer(db, loaded);
   const shards: OpenedShard[] = old.shards.map((summary, k) => ({ summary, keys: diffed.get(k) }));
   const before = new Map<string, CatalogKey>();
   for (const keys of diffed.values()) for (const k of keys) before.set(k.id, k);
   const gone = new Set([...before.keys()].filter((id) => !loaded.bugRefs.has(BUGS_PREFIX + id)));
-  const identities = identityChanges(loaded, old.identities);
+  // None moved or went and none came (as many as before, every old one reused): nothing to look through.
+  const same = moved.size === 0 && loaded.identities.size === old.identities.size;
+  const identities = same ? { gone: [], changed: [] } : identityChanges(loaded, old.identities);
   // Nothing to write when nothing changed (a reopen after idle or a restart).
   const compiled = loaded.bugs.length + loaded.damaged.length;
   if (compiled === 0 && gone.size === 0 && identities.gone.length + identities.changed.length === 0) return shards;
   db.transaction(() => {
+    const writes = readWrites(db);
     const fresh = new Map<string, CatalogEntry>();
     for (const id of gone) w.drop(before.get(id)!.n);
     for (const b of loaded.bugs) fresh.set(b.id, w.bug(b));
@@ -419,8 +442,29 @@ function writeChanges(db: IndexDb, loaded: LoadedRepository, old: OldIndex, diff
       const { keys: written, summary } = w.shard(k, entries);
       shards[k] = { summary, keys: written, rows: entries.map((e) => e.row) };
     }
+    const dropped = [...gone, ...loaded.damaged.map((d) => d.id)].map((id) => before.get(id)?.n ?? 0);
+    const view = carriedView(db, writes, fresh.values(), dropped);
+    if (view) putListView(db, readWrites(db), view);
   })();
   return shards;
+}
+
+/**
+ * The list view stored as of `writes`, carried over a write of the bugs
+ * `fresh` (rows `dropped` gone), so that the lists right after a push need
+ * no row (see list-view.ts); undefined without one, or when too much changed.
+ */
+function carriedView(db: IndexDb, writes: number, fresh: Iterable<CatalogEntry>, dropped: number[]): ListView | undefined {
+  const view = readListView(db, writes);
+  if (!view) return undefined;
+  const written: WrittenBug[] = [];
+  for (const { id, n, row } of fresh) {
+    if (!row) continue;
+    const { status, createClock, editClock, createdAt, editedAt } = row;
+    written.push({ id, n, status, createClock, editClock, createdAt, editedAt });
+  }
+  const idOf = db.prepare('SELECT id FROM bugs WHERE n = ?').pluck();
+  return updateListView(view, new Set(dropped.filter((n) => n > 0)), written, (n) => idOf.get(n) as string);
 }
 
 interface IdentityChanges {

@@ -261,9 +261,14 @@ describe('a change right after a build (a racy ref stamp) costs one build, not t
         await sleep(100);
         expect(await builds(h.m)).toBe(1);
 
-        comment(path, few.author, id, 'fetched, no hook');
         // The condition under test: the next build starts on a stamp taken right after a ref write.
-        expect(isRacy(refStamp(path))).toBe(true);
+        // (On a loaded machine git may return later than the racy window: then write again.)
+        let racy = false;
+        for (let tries = 0; !racy && tries < 5; tries++) {
+          comment(path, few.author, id, 'fetched, no hook');
+          racy = isRacy(refStamp(path));
+        }
+        expect(racy).toBe(true);
         expect(await lastComment(h.m, name, id)).toBe('fetched, no hook');
         // Requests go on while the stamp settles and is confirmed.
         const until = Date.now() + 250;
