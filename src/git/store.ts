@@ -15,11 +15,6 @@ export interface CommitInfo {
   parents: string[];
 }
 
-/**
- * The objects of one bulk read (what a backend's readReachable returns; the
- * cat-file backend's is reachable.ts's ObjectMap). Undefined for an object
- * the read does not hold.
- */
 /** A namespace's refs as the ref files hold them (name -> oid, each in name order; ref-files.ts reads them). */
 export interface RefFiles {
   /** packed-refs' (shared while the file is unchanged: never to be modified) */
@@ -28,6 +23,11 @@ export interface RefFiles {
   loose: ReadonlyMap<string, string>;
 }
 
+/**
+ * The objects of one bulk read (what a backend's readReachable returns; the
+ * cat-file backend's is reachable.ts's ObjectMap). Undefined for an object
+ * the read does not hold.
+ */
 export interface ReachableObjects {
   /** false when the read stopped early: what it holds is right, the rest needs single reads */
   readonly complete: boolean;

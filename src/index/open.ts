@@ -280,8 +280,8 @@ function stillPrepared(prepared: PreparedIndex | undefined, file: string): Prepa
  * visitor waits for exactly that run. So a spare runs it once beforehand, on
  * the repository last built (the likeliest to be pushed to next): the refs
  * listed and diffed, the keys of one shard decoded, one bug compiled from git
- * as if its head had moved, its catalog entry encoded, its page read. Nothing
- * is written. What it read of the index is kept (PreparedIndex) for the real
+ * as if its head had moved, its catalog entry encoded and the list view
+ * carried over it, its page read. Nothing is written. What it read of the index is kept (PreparedIndex) for the real
  * open; whatever fails only leaves the spare as cold as it was.
  */
 export async function rehearseOpen(store: GitStore, file: string): Promise<PreparedIndex | undefined> {
