@@ -48,6 +48,7 @@ import {
   indexBytes,
   isCorruption,
   isWriteFailure,
+  mapIndexFile,
   createBulkIndexFile,
   installBulkIndexFile,
   openIndexFile,
@@ -265,7 +266,10 @@ const inodeOf = (file: string) => statSync(file, { bigint: true, throwIfNoEntry:
 function stillPrepared(prepared: PreparedIndex | undefined, file: string): PreparedIndex | undefined {
   if (!prepared) return undefined;
   try {
-    if (prepared.file === file && inodeOf(file) === prepared.ino && readWrites(prepared.db) === prepared.writes) return prepared;
+    if (prepared.file === file && inodeOf(file) === prepared.ino && readWrites(prepared.db) === prepared.writes) {
+      mapIndexFile(prepared.db, true);
+      return prepared;
+    }
   } catch {
     // Unreadable now: the open reads the file afresh, and reports what is wrong.
   }
@@ -305,6 +309,7 @@ export async function rehearseOpen(store: GitStore, file: string): Promise<Prepa
       for (const e of entries) JSON.stringify(rowExcerpt(e.row!));
       db.prepare('SELECT CAST(page AS BLOB) FROM bugs WHERE id = ?').pluck().get(key.id);
     }
+    mapIndexFile(db, false);
     return { file, db, ino, writes, old };
   } catch (err) {
     db.close();
