@@ -27,7 +27,14 @@ export function readRefFileParts(gitdir: string, prefix: string): RefFiles | und
   const loose = readLooseRefs(gitdir, prefix.replace(/\/+$/, ''));
   const packed = readPackedRefs(gitdir, prefix);
   for (const text of loose.values()) if (!isFullOid(text)) return undefined;
-  return { packed, loose: new Map([...loose].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
+  return { packed, loose };
+}
+
+const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** `refs` (name -> oid) as a map in name order, as git lists refs. */
+export function inNameOrder(refs: Iterable<[string, string]>): Map<string, string> {
+  return new Map([...refs].sort(([a], [b]) => byName(a, b)));
 }
 
 /** Every ref under `prefix` as full name -> oid, in name order, from the files; undefined as for readRefFileParts. */
@@ -37,7 +44,7 @@ export function readRefFiles(gitdir: string, prefix: string): ReadonlyMap<string
 }
 
 /**
- * `packed` (as readPackedRefs lists it) with `loose` (name -> oid) over it,
+ * `packed` (as readPackedRefs lists it) with `loose` (name -> oid, any order) over it,
  * in name order as git lists them: `packed` itself when there is nothing
  * loose, else a new map. A ref both packed and loose keeps its place; only
  * new names need one, merged in (a push adds a handful to thousands: sorting
@@ -46,7 +53,6 @@ export function readRefFiles(gitdir: string, prefix: string): ReadonlyMap<string
 export function withLooseRefs(packed: ReadonlyMap<string, string>, loose: ReadonlyMap<string, string>): ReadonlyMap<string, string> {
   if (loose.size === 0) return packed;
   const added = [...loose.keys()].filter((name) => !packed.has(name));
-  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   added.sort(byName);
   const merged = new Map<string, string>();
   let next = 0;
@@ -141,7 +147,7 @@ function parsePackedRefs(text: string, prefix: string): Map<string, string> {
     at = end + 1;
   }
   // A file without git's "sorted" trait (an old git's) is put in name order, as git lists it.
-  return sorted ? refs : new Map([...refs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return sorted ? refs : inNameOrder(refs);
 }
 
 /**

@@ -15,11 +15,11 @@ export interface CommitInfo {
   parents: string[];
 }
 
-/** A namespace's refs as the ref files hold them (name -> oid, each in name order; ref-files.ts reads them). */
+/** A namespace's refs as the ref files hold them (name -> oid; ref-files.ts reads them). */
 export interface RefFiles {
-  /** packed-refs' (shared while the file is unchanged: never to be modified) */
+  /** packed-refs', in name order (shared while the file is unchanged: never to be modified) */
   packed: ReadonlyMap<string, string>;
-  /** the loose ones, over the packed */
+  /** the loose ones, over the packed, in no particular order */
   loose: ReadonlyMap<string, string>;
 }
 

@@ -421,14 +421,14 @@ export interface SortKeys {
 
 export type SortFields = Pick<SearchFields, 'createClock' | 'editClock' | 'createdAt' | 'editedAt'>;
 
+/** Sort keys for `n` positions, all 0. */
+export function emptySortKeys(n: number): SortKeys {
+  return { createClock: new Float64Array(n), editClock: new Float64Array(n), created: new Float64Array(n), edited: new Float64Array(n) };
+}
+
 export function sortKeysOf(bugs: readonly SortFields[]): SortKeys {
   const n = bugs.length;
-  const keys = {
-    createClock: new Float64Array(n),
-    editClock: new Float64Array(n),
-    created: new Float64Array(n),
-    edited: new Float64Array(n),
-  };
+  const keys = emptySortKeys(n);
   for (let i = 0; i < n; i++) {
     const b = bugs[i];
     keys.createClock[i] = b.createClock;

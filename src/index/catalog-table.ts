@@ -9,7 +9,6 @@ import {
   decodeRows,
   encodeCatalog,
   headsDigest,
-  headsLine,
   SHARDS,
   shardOf,
   type BugRow,
@@ -32,7 +31,7 @@ export interface ShardSummary {
 }
 
 /** A shard with no bugs (no row in the table). */
-export const EMPTY_SHARD: ShardSummary = { digest: headsDigest(''), bugs: 0, damaged: 0 };
+export const EMPTY_SHARD: ShardSummary = { digest: headsDigest([]), bugs: 0, damaged: 0 };
 
 /** Every shard's summary (EMPTY_SHARD where none is stored); `written` is false before a first write completed. */
 export function readSummaries(db: IndexDb): { shards: ShardSummary[]; written: boolean } {
@@ -92,9 +91,7 @@ export function shardWriter(
   return (shard, entries) => {
     const { keys, rows } = encodeCatalog(entries);
     const damaged = entries.filter((e) => e.damaged).length;
-    let lines = '';
-    for (const e of entries) lines += headsLine(e.id, e.head);
-    const summary = { digest: headsDigest(lines), bugs: entries.length - damaged, damaged };
+    const summary = { digest: headsDigest(entries.map((e) => [e.id, e.head])), bugs: entries.length - damaged, damaged };
     put.run(shard, summary.digest, summary.bugs, summary.damaged, keys, rows);
     // Built field by field: an object rest spread per entry is a slow path in V8.
     return { keys: entries.map((e) => ({ id: e.id, n: e.n, head: e.head, uses: e.uses, damaged: e.damaged })), summary };
@@ -114,11 +111,12 @@ export function byShard<T extends { id: string }>(entries: Iterable<T>): Map<num
 }
 
 /**
- * Counts a write of the catalog (in the writer's transaction): a list view
- * stored at an earlier count no longer describes it.
+ * Counts a write of the catalog (in the writer's transaction), and returns
+ * the new count: a list view stored at an earlier count no longer describes it.
  */
-export function countWrite(db: IndexDb): void {
-  db.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'writes'").run();
+export function countWrite(db: IndexDb): number {
+  const count = db.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'writes' RETURNING value").pluck().get();
+  return Number(count);
 }
 
 /** How many writes the catalog has had (countWrite). */

@@ -97,16 +97,15 @@ export function shardOf(id: string): number {
   return (id.charCodeAt(0) || 0) % SHARDS;
 }
 
-/** A bug's line in the text headsDigest reads: the shard's lines in id order. */
-export const headsLine = (id: string, head: string): string => `${id} ${head}\n`;
-
 /**
- * A fingerprint of a shard's bugs and heads (its headsLines, in id order):
- * stored with the shard, and computed from the refs at the next open, so a
- * shard whose refs did not move is not even decoded.
+ * A fingerprint of a shard's bugs and heads (`[id, head]` in id order, a
+ * line each): stored with the shard, and computed from the refs at the next
+ * open, so a shard whose refs did not move is not even decoded.
  */
-export function headsDigest(lines: string): string {
-  return createHash('sha1').update(lines).digest('hex');
+export function headsDigest(heads: readonly (readonly [id: string, head: string])[]): string {
+  return createHash('sha1')
+    .update(heads.map(([id, head]) => `${id} ${head}\n`).join(''))
+    .digest('hex');
 }
 
 /** Bumped when the encoding changes (with the index's schema version). */

@@ -10,7 +10,9 @@
 // row either; it keeps the orders' keys for that.
 
 import type { Query, SortBy } from '../gitbug/query.js';
+import type { Status } from '../gitbug/types.js';
 import {
+  emptySortKeys,
   orderComparator,
   sortKeysOf,
   windowOf,
@@ -111,7 +113,7 @@ export function viewPage(view: ListView, q: Query, window: Window): { ns: number
 export interface WrittenBug extends SortFields {
   id: string;
   n: number;
-  status: 'open' | 'closed';
+  status: Status;
 }
 
 /** More changed bugs than this and the view is built again from the rows instead (each costs a pass over every order). */
@@ -143,24 +145,11 @@ export function updateListView(
   }
   // Where each written bug goes among the kept ones, by id.
   const adds = [...written].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const addBefore = adds.map((w) => {
-    let lo = 0;
-    for (let hi = keptCount; lo < hi;) {
-      const mid = (lo + hi) >>> 1;
-      if (idOf(view.ns[kept[mid]]) < w.id) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  });
+  const addBefore = adds.map((w) => lowerBound(keptCount, (i) => idOf(view.ns[kept[i]]) < w.id));
   const count = keptCount + adds.length;
   const ns = new Int32Array(count);
   const closed = new Uint8Array(count);
-  const keys: SortKeys = {
-    createClock: new Float64Array(count),
-    editClock: new Float64Array(count),
-    created: new Float64Array(count),
-    edited: new Float64Array(count),
-  };
+  const keys = emptySortKeys(count);
   const { createClock, editClock, created, edited } = view.keys;
   /** old position -> new, -1 for a bug that left */
   const moved = new Int32Array(before).fill(-1);
@@ -169,14 +158,8 @@ export function updateListView(
   let a = 0;
   for (let i = 0; i <= keptCount; i++) {
     for (; a < adds.length && addBefore[a] === i; a++, at++) {
-      const w = adds[a];
-      const fresh = sortKeysOf([w]);
-      ns[at] = w.n;
-      closed[at] = w.status === 'closed' ? 1 : 0;
-      keys.createClock[at] = fresh.createClock[0];
-      keys.editClock[at] = fresh.editClock[0];
-      keys.created[at] = fresh.created[0];
-      keys.edited[at] = fresh.edited[0];
+      ns[at] = adds[a].n;
+      setBug(closed, keys, at, adds[a]);
       added[a] = at;
     }
     if (i === keptCount) break;
@@ -200,17 +183,7 @@ export function updateListView(
       if (p >= 0) order[length++] = p;
     }
     const compare = orderComparator(keys, by);
-    for (let k = 0; k < added.length; k++) {
-      const p = added[k];
-      let lo = 0;
-      for (let hi = length; lo < hi;) {
-        const mid = (lo + hi) >>> 1;
-        if (compare(order[mid], p) < 0) lo = mid + 1;
-        else hi = mid;
-      }
-      order.copyWithin(lo + 1, lo, length++);
-      order[lo] = p;
-    }
+    for (const p of added) insertInOrder(order, length++, p, compare);
     return order;
   };
   return { ns, closed, keys, orders: { id, creation: reorder('creation'), edit: reorder('edit') } };
@@ -235,25 +208,40 @@ function withRewritten(view: ListView, written: readonly WrittenBug[]): ListView
   const last = view.ns.length - 1;
   for (const w of written) {
     const p = view.ns.indexOf(w.n);
-    closed[p] = w.status === 'closed' ? 1 : 0;
-    const fresh = sortKeysOf([w]);
-    for (const k of KEYS) keys[k][p] = fresh[k][0];
+    setBug(closed, keys, p, w);
     for (const [by, order] of [
       ['creation', creation],
       ['edit', edit],
     ] as const) {
       const from = order.indexOf(p);
       order.copyWithin(from, from + 1);
-      const compare = orderComparator(keys, by);
-      let lo = 0;
-      for (let hi = last; lo < hi;) {
-        const mid = (lo + hi) >>> 1;
-        if (compare(order[mid], p) < 0) lo = mid + 1;
-        else hi = mid;
-      }
-      order.copyWithin(lo + 1, lo, last);
-      order[lo] = p;
+      insertInOrder(order, last, p, orderComparator(keys, by));
     }
   }
   return { ns: view.ns, closed, keys, orders: { id: view.orders.id, creation, edit } };
+}
+
+/** Position `at` holds bug `w`: its status and sort keys. */
+function setBug(closed: Uint8Array, keys: SortKeys, at: number, w: WrittenBug): void {
+  closed[at] = w.status === 'closed' ? 1 : 0;
+  const fresh = sortKeysOf([w]);
+  for (const k of KEYS) keys[k][at] = fresh[k][0];
+}
+
+/** The first of `length` indexes at which `below` turns false (false from there on). */
+function lowerBound(length: number, below: (i: number) => boolean): number {
+  let lo = 0;
+  for (let hi = length; lo < hi;) {
+    const mid = (lo + hi) >>> 1;
+    if (below(mid)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Puts position `p` into `order`'s first `length` entries (sorted by `compare`), where it sorts; the array has room. */
+function insertInOrder(order: Int32Array, length: number, p: number, compare: (a: number, b: number) => number): void {
+  const at = lowerBound(length, (i) => compare(order[i], p) < 0);
+  order.copyWithin(at + 1, at, length);
+  order[at] = p;
 }

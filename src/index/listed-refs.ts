@@ -11,8 +11,8 @@
 
 import { BUGS_PREFIX, IDENTITIES_PREFIX } from '../gitbug/refs.js';
 import type { GitStore } from '../git/store.js';
-import { withLooseRefs } from '../git/ref-files.js';
-import { headsDigest, headsLine, SHARDS, shardOf } from './catalog.js';
+import { inNameOrder, withLooseRefs } from '../git/ref-files.js';
+import { headsDigest, SHARDS, shardOf } from './catalog.js';
 
 export interface ListedRefs {
   /** per catalog shard: its bug refs (full name -> head), in name order */
@@ -44,7 +44,6 @@ export async function listRefs(store: GitStore): Promise<ListedRefs> {
     const k = shardOf(ref.slice(BUGS_PREFIX.length));
     let shard = looseByShard.get(k);
     if (!shard) looseByShard.set(k, (shard = new Map<string, string>()));
-    // Loose refs come in name order, so each shard's do too.
     shard.set(ref, head);
   }
   const shards = [...packed.shards];
@@ -62,7 +61,7 @@ export function shardRefs(bugRefs: ReadonlyMap<string, string>): Sharded {
   let previous = '';
   for (const [ref, head] of bugRefs) {
     // Listed in name order (git's, and ref-files.ts's): ids in order.
-    if (ref < previous) return shardRefs(new Map([...bugRefs].sort(([a], [b]) => (a < b ? -1 : 1))));
+    if (ref < previous) return shardRefs(inNameOrder(bugRefs));
     previous = ref;
     shards[shardOf(ref.slice(BUGS_PREFIX.length))].set(ref, head);
   }
@@ -71,9 +70,7 @@ export function shardRefs(bugRefs: ReadonlyMap<string, string>): Sharded {
 
 /** A shard's headsDigest, from its refs in name order. */
 function digestOf(shard: ReadonlyMap<string, string>): string {
-  const lines: string[] = [];
-  for (const [ref, head] of shard) lines.push(headsLine(ref.slice(BUGS_PREFIX.length), head));
-  return headsDigest(lines.join(''));
+  return headsDigest([...shard].map(([ref, head]) => [ref.slice(BUGS_PREFIX.length), head]));
 }
 
 /** The bug refs of `shards` (all of them when absent), as one map in name order. */
@@ -89,5 +86,5 @@ export function bugRefsOf(listed: ListedRefs, shards?: Iterable<number>): Readon
     }
   }
   // Shards in order are ids in order, except refs that do not name a valid id (damaged bugs), which go anywhere.
-  return ordered ? out : new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
+  return ordered ? out : inNameOrder(out);
 }

@@ -425,7 +425,6 @@ function writeChanges(
   const compiled = loaded.bugs.length + loaded.damaged.length;
   if (compiled === 0 && gone.size === 0 && identities.gone.length + identities.changed.length === 0) return shards;
   db.transaction(() => {
-    const writes = readWrites(db);
     const fresh = new Map<string, CatalogEntry>();
     for (const id of gone) w.drop(before.get(id)!.n);
     for (const b of loaded.bugs) fresh.set(b.id, w.bug(b));
@@ -434,7 +433,7 @@ function writeChanges(
       fresh.set(d.id, w.damaged(d));
     }
     w.identities(identities);
-    countWrite(db);
+    const writes = countWrite(db);
     const freshByShard = byShard(fresh.values());
     for (const k of new Set([...gone, ...fresh.keys()].map(shardOf))) {
       const keys = diffed.get(k) ?? readKeys(db, k);
@@ -448,8 +447,8 @@ function writeChanges(
       shards[k] = { summary, keys: written, rows: entries.map((e) => e.row) };
     }
     const dropped = [...gone, ...loaded.damaged.map((d) => d.id)].map((id) => before.get(id)?.n ?? 0);
-    const view = carriedView(db, writes, fresh.values(), dropped);
-    if (view) putListView(db, readWrites(db), view);
+    const view = carriedView(db, writes - 1, fresh.values(), dropped);
+    if (view) putListView(db, writes, view);
   })();
   return shards;
 }
@@ -522,11 +521,11 @@ function firstWrite(file: string, loaded: LoadedRepository): PendingWrite {
         w.identities(identityChanges(loaded, new Map()));
         const live = [...entries.values()].sort(byId);
         for (const [k, group] of byShard(live)) w.shard(k, group);
-        countWrite(db);
+        const writes = countWrite(db);
         db.exec('COMMIT');
         bulk = undefined;
         const installed = installBulkIndexFile(db, path, file);
-        const view = new IndexedRepo(installed, catalogInMemory(live, readWrites(installed)), loaded.identities);
+        const view = new IndexedRepo(installed, catalogInMemory(live, writes), loaded.identities);
         // The rows are in memory: build the lists now, as the memory view had them.
         view.warm();
         return { done: true, view, db: installed, indexBytes: indexBytes(file), notices: [] };
