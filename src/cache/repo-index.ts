@@ -83,7 +83,7 @@ export class RepoIndex implements RepoView {
   list(req: Omit<ListRequest, 'kind'>): ListReply {
     const query = parseQuery(req.q ?? DEFAULT_QUERY);
     return listPage(req, runQueryWithCounts(this.search, query, undefined, pageWindow(req)), this.repo.damaged, (b) =>
-      withSnippet(excerpt(b), b, query.text),
+      withSnippet(excerpt(b), query.text, () => b.comments.map((c) => c.message)),
     );
   }
 
@@ -174,19 +174,38 @@ export function listExcerpt(
 
 const SNIPPET_CHARS = 160;
 
-/** Adds the text around the first free-text term's first occurrence (title, then comments). */
-export function withSnippet(e: BugExcerpt, b: Pick<Bug, 'title' | 'comments'>, terms: readonly string[]): BugExcerpt {
+/**
+ * Adds the text around the first free-text term's first occurrence in a
+ * comment. None when the title holds the term: the list shows the title, and
+ * the comments are not read.
+ */
+export function withSnippet(
+  e: BugExcerpt,
+  terms: readonly string[],
+  /** the comments' messages, asked for only when the title lacks the term */
+  messages: () => Iterable<string>,
+): BugExcerpt {
   if (terms.length === 0) return e;
   const needle = terms[0].toLowerCase();
-  for (const text of [b.title, ...b.comments.map((c) => c.message)]) {
-    const at = text.toLowerCase().indexOf(needle);
-    if (at === -1) continue;
-    const start = Math.max(0, at - Math.floor((SNIPPET_CHARS - needle.length) / 2));
-    const end = Math.min(text.length, start + SNIPPET_CHARS);
-    const body = text.slice(start, end).replace(/\s+/g, ' ').trim();
-    return { ...e, snippet: (start > 0 ? '…' : '') + body + (end < text.length ? '…' : '') };
+  if (e.title.toLowerCase().includes(needle)) return e;
+  for (const message of messages()) {
+    const snippet = snippetOf(message, needle);
+    if (snippet === undefined) continue;
+    // A copy with one more field, not a spread ({ ...e, snippet } took ~3 µs an excerpt in V8).
+    const out: BugExcerpt = listExcerpt(e, e.comments, e.closedAt);
+    out.snippet = snippet;
+    return out;
   }
   return e;
+}
+
+function snippetOf(text: string, needle: string): string | undefined {
+  const at = text.toLowerCase().indexOf(needle);
+  if (at === -1) return undefined;
+  const start = Math.max(0, at - Math.floor((SNIPPET_CHARS - needle.length) / 2));
+  const end = Math.min(text.length, start + SNIPPET_CHARS);
+  const body = text.slice(start, end).replace(/\s+/g, ' ').trim();
+  return (start > 0 ? '…' : '') + body + (end < text.length ? '…' : '');
 }
 
 /** The API's bug: the cache's record without the fields only sorting uses. */

@@ -290,13 +290,13 @@ function scan<T extends Indexable>(index: SearchIndex<T>, q: Query, textMatch: T
   let open = 0;
   let closed = 0;
   let total = 0;
-  const test = compile(index, q, textMatch);
-  if (test) {
+  const passing = filtersOf(index, q, textMatch);
+  if (passing !== null) {
     const wantOpen = q.status.length === 0 || q.status.includes('open');
     const wantClosed = q.status.length === 0 || q.status.includes('closed');
     const isClosed = index.closed;
     for (let i = 0; i < n; i++) {
-      if (!test(i)) continue;
+      if (passing[i] === 0) continue;
       if (isClosed[i]) {
         closed++;
         if (wantClosed) {
@@ -315,39 +315,39 @@ function scan<T extends Indexable>(index: SearchIndex<T>, q: Query, textMatch: T
   return { mask, total, open, closed };
 }
 
-type Test = (i: number) => boolean;
-
-// Turns a query's filters (all but status, which scan applies) into one
-// predicate over bug positions; null when nothing can match (an unknown label,
-// a name nobody has), so the scan is skipped.
-function compile<T extends Indexable>(index: SearchIndex<T>, q: Query, textMatch: TextMatch | undefined): Test | null {
-  const tests: Test[] = [];
-
-  if (q.labels.length > 0) {
-    const sets: Uint8Array[] = [];
-    for (const l of q.labels) {
-      const set = index.labels.get(l);
-      if (!set) return null;
-      sets.push(set);
+// The bugs passing a query's filters (all but status, which scan applies), as
+// a byte per position (every one without filters); null when nothing can match (an
+// unknown label, a name nobody has), so the scan is skipped. Each filter has
+// its own loop over the bugs: a predicate per bug called from one place went
+// slow once queries of several shapes had run (V8 stops inlining a call site
+// that has seen many closures; measured: the default list 88 -> 229 µs).
+function filtersOf<T extends Indexable>(index: SearchIndex<T>, q: Query, textMatch: TextMatch | undefined): Uint8Array | null {
+  const n = index.bugs.length;
+  let passing: Uint8Array | undefined;
+  /** Keeps the bugs `bits` has; false when none is left. */
+  const keep = (bits: Uint8Array): boolean => {
+    if (!passing) {
+      passing = bits.slice();
+      return passing.includes(1);
     }
-    if (sets.length === 1) {
-      const only = sets[0];
-      tests.push((i) => only[i] === 1);
-    } else {
-      tests.push((i) => sets.every((s) => s[i] === 1));
-    }
-  }
+    let any = 0;
+    for (let i = 0; i < n; i++) any |= passing[i] &= bits[i];
+    return any !== 0;
+  };
 
-  if (q.noLabel) {
-    const unlabeled = index.unlabeled;
-    tests.push((i) => unlabeled[i] === 1);
+  for (const l of q.labels) {
+    const set = index.labels.get(l);
+    if (!set || !keep(set)) return null;
   }
+  if (q.noLabel && !keep(index.unlabeled)) return null;
 
   if (q.authors.length > 0) {
     const who = matchPeople(index.people, q.authors);
     if (!who) return null;
     const author = index.author;
-    tests.push((i) => who[author[i]] === 1);
+    const bits = new Uint8Array(n);
+    for (let i = 0; i < n; i++) bits[i] = who[author[i]];
+    if (!keep(bits)) return null;
   }
 
   for (const [names, listsOf] of [
@@ -359,37 +359,29 @@ function compile<T extends Indexable>(index: SearchIndex<T>, q: Query, textMatch
     if (!who) return null;
     // Asked for only now: the index builds people lists on first use.
     const { at, end } = listsOf();
-    tests.push((i) => {
-      for (let k = i === 0 ? 0 : end[i - 1]; k < end[i]; k++) if (who[at[k]] === 1) return true;
-      return false;
-    });
+    const bits = new Uint8Array(n);
+    for (let i = 0, k = 0; i < n; i++) for (; k < end[i]; k++) bits[i] |= who[at[k]];
+    if (!keep(bits)) return null;
   }
 
-  if (q.titles.length > 0) {
-    const needles = q.titles.map((t) => t.toLowerCase());
-    const titles = index.titles;
-    tests.push((i) => needles.every((t) => titles[i].includes(t)));
-  }
+  if (q.titles.length > 0 && !keep(holdingAll(index.titles, q.titles))) return null;
 
   if (q.text.length > 0) {
-    const needles = q.text.map((t) => t.toLowerCase());
     const texts = index.texts;
-    if (texts) {
-      tests.push((i) => needles.every((t) => texts[i].includes(t)));
-    } else {
-      if (!textMatch) throw new Error("free text needs the bugs' text or a text index");
-      const matching = textMatch(needles);
-      if (!matching) return null;
-      tests.push((i) => matching[i] === 1);
-    }
+    if (!texts && !textMatch) throw new Error("free text needs the bugs' text or a text index");
+    const matching = texts ? holdingAll(texts, q.text) : textMatch!(q.text.map((t) => t.toLowerCase()));
+    if (!matching || !keep(matching)) return null;
   }
 
-  if (tests.length === 0) return () => true;
-  if (tests.length === 1) return tests[0];
-  return (i) => {
-    for (const t of tests) if (!t(i)) return false;
-    return true;
-  };
+  return passing ?? new Uint8Array(n).fill(1);
+}
+
+/** The texts (lowercased) holding every term, case-insensitively. */
+function holdingAll(texts: readonly string[], terms: readonly string[]): Uint8Array {
+  const needles = terms.map((t) => t.toLowerCase());
+  const bits = new Uint8Array(texts.length);
+  for (let i = 0; i < texts.length; i++) bits[i] = needles.every((t) => texts[i].includes(t)) ? 1 : 0;
+  return bits;
 }
 
 // Resolves names to a membership table over `people` once per query (OR over

@@ -10,7 +10,26 @@ import type { CompiledBug, Person, Status, TimelineItem } from './types.js';
 /** Resolves an author id; throws FormatError for an identity that does not exist. */
 export type PersonLookup = (id: string) => Person;
 
+/** '00' to '59' */
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+/** 'YYYY-MM-DDT' by day since the epoch: a compile formats ~1.5 times per operation, and Date's formatting was ~5% of a 10k build. */
+const dayPrefixes = new Map<number, string>();
+const MAX_DAYS_KEPT = 50_000;
+/** 9999-12-31T23:59:59Z */
+const LAST_FOUR_DIGIT_SECOND = 253_402_300_799;
+
 export function isoTime(unixSeconds: number): string {
+  if (Number.isInteger(unixSeconds) && unixSeconds >= 0 && unixSeconds <= LAST_FOUR_DIGIT_SECOND) {
+    const day = Math.floor(unixSeconds / 86_400);
+    let prefix = dayPrefixes.get(day);
+    if (prefix === undefined) {
+      if (dayPrefixes.size >= MAX_DAYS_KEPT) dayPrefixes.clear();
+      prefix = new Date(day * 86_400_000).toISOString().slice(0, 11);
+      dayPrefixes.set(day, prefix);
+    }
+    const second = unixSeconds - day * 86_400;
+    return `${prefix}${TWO_DIGITS[Math.floor(second / 3600)]}:${TWO_DIGITS[Math.floor(second / 60) % 60]}:${TWO_DIGITS[second % 60]}Z`;
+  }
   const ms = unixSeconds * 1000;
   if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return new Date(0).toISOString().replace('.000Z', 'Z');
   return new Date(ms).toISOString().replace('.000Z', 'Z');

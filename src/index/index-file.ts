@@ -15,7 +15,7 @@ export type IndexDb = Database.Database;
 /** Marks a file as ours; a file without it is foreign. */
 const FORMAT = 'bugserve-bug-index';
 /** Bumped whenever the tables or what a row holds change: an older file is rebuilt. */
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 10;
 
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -33,14 +33,13 @@ CREATE TABLE catalog (
 CREATE TABLE bugs (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, page TEXT NOT NULL, excerpt TEXT NOT NULL);
 -- The list view (list-view.ts), valid while meta.writes still equals its writes.
 CREATE TABLE list_view (one INTEGER PRIMARY KEY CHECK (one = 1), writes INTEGER NOT NULL, view BLOB NOT NULL);
--- A compiled bug's title and comments as written (bug-texts.ts), for list snippets.
-CREATE TABLE bug_body (n INTEGER PRIMARY KEY, body TEXT NOT NULL);
--- text: lowercased title and comments (bugText), rowid = bugs.n.
--- Trigrams with positions answer "contains" for a term of 3+ characters (a
--- quoted term is a phrase of consecutive trigrams); shorter terms scan with
--- instr(). (Without positions the index is ~20 MB smaller for 10k bugs, but
--- every candidate's text must then be checked: several times slower.)
-CREATE VIRTUAL TABLE bug_text USING fts5(text, tokenize = 'trigram case_sensitive 1');
+-- A compiled bug's title and comments as written (bug-texts.ts): list
+-- snippets, terms that span words, and the words a row held when it changes.
+CREATE TABLE bug_body (n INTEGER PRIMARY KEY, body BLOB NOT NULL);
+-- Free text (word-index.ts): the distinct words of every compiled bug's
+-- lowercased title and comments (bugText), each with the rows (bugs.n)
+-- holding it: per block of 256 rows that has one, the block and a bitmap.
+CREATE TABLE words (id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE, rows BLOB NOT NULL);
 `;
 
 /** The file of repository `name` ("group/app") under the cache folder. */

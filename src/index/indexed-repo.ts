@@ -2,26 +2,24 @@
 // only what lists and queries need (one BugRow per bug, the identities, the
 // damaged list), each read when first needed; a bug page is read from the
 // index when asked, as the UTF-8 JSON bytes it was stored as; free text goes
-// through the index's trigram table. Until the rows are read, a list of a
-// status and an order comes from the stored list view (list-view.ts); the
-// lists built from the rows store it for the next open.
+// through the index's words (word-index.ts). Until the rows are read, a list
+// of a status and an order comes from the stored list view (list-view.ts);
+// the lists built from the rows store it for the next open.
 
 import { DamagedDataError } from '../errors.js';
 import { listPage, pageWindow, readableId, withSnippet, type RepoView } from '../cache/repo-index.js';
 import { parseBugJson, type BugJson, type ListReply, type ListRequest } from '../cache/protocol.js';
 import { resolvePrefix } from '../gitbug/id.js';
-import { buildSearchIndex, runQueryWithCounts, type SearchIndex } from '../gitbug/query-match.js';
+import { bugText, buildSearchIndex, runQueryWithCounts, type SearchIndex } from '../gitbug/query-match.js';
 import { DEFAULT_QUERY, parseQuery, type Query } from '../gitbug/query.js';
 import type { Bug, BugExcerpt, DamagedBug, Identity } from '../gitbug/types.js';
-import { decodeTexts } from './bug-texts.js';
+import { decodeTexts, messagesIn } from './bug-texts.js';
 import { rowExcerpt, type BugRow } from './catalog.js';
 import { storeListView } from './catalog-table.js';
 import { listViewOf, statusOnly, viewPage, type ListView } from './list-view.js';
 import type { CatalogSource } from './catalog-source.js';
-import type Database from 'better-sqlite3';
 import { isCorruption, isWriteFailure, type IndexDb } from './index-file.js';
-
-type Statement = Database.Statement<unknown[]>;
+import { bothOf, forEachRow, piecesOf, spansWords, WordIndexReader, type RowSet } from './word-index.js';
 
 /** Lists warm() runs (each ~1-4 ms in a fresh thread). */
 const WARM_LISTS = 5;
@@ -39,8 +37,8 @@ interface Ids {
 /** What lists need, built from the rows on the first list (or warm()). */
 interface Lists {
   search: SearchIndex<BugRow>;
-  /** bugs.n -> position in the search index */
-  position: Map<number, number>;
+  /** bugs.n -> position in the search index (-1: none) */
+  position: Int32Array;
 }
 
 export class IndexedRepo implements RepoView {
@@ -52,9 +50,9 @@ export class IndexedRepo implements RepoView {
   private readonly readPage: (n: number) => Buffer | undefined;
   private readonly pageOf: (id: string) => Buffer | undefined;
   private readonly idsFrom: (low: string, high: string) => string[];
-  private readonly readBody: (n: number) => string | undefined;
+  private readonly readBody: (n: number) => Buffer | undefined;
   private readonly readExcerpt: (n: number) => string | undefined;
-  private readonly statements = new Map<string, Statement>();
+  private readonly words: WordIndexReader;
 
   constructor(
     private readonly db: IndexDb,
@@ -76,9 +74,10 @@ export class IndexedRepo implements RepoView {
     const idRange = db.prepare('SELECT id FROM bugs WHERE id >= ? AND id < ? ORDER BY id LIMIT 2').pluck();
     this.idsFrom = (low, high) => idRange.all(low, high) as string[];
     const body = db.prepare('SELECT body FROM bug_body WHERE n = ?').pluck();
-    this.readBody = (n) => body.get(n) as string | undefined;
+    this.readBody = (n) => body.get(n) as Buffer | undefined;
     const excerpt = db.prepare('SELECT excerpt FROM bugs WHERE n = ?').pluck();
     this.readExcerpt = (n) => excerpt.get(n) as string | undefined;
+    this.words = new WordIndexReader(db);
   }
 
   get bugCount(): number {
@@ -138,15 +137,15 @@ export class IndexedRepo implements RepoView {
     const stored = this.catalog.listView();
     const rows: BugRow[] = [];
     const numbers: number[] = [];
-    const position = new Map<number, number>();
     for (const r of this.catalog.rows()) {
       if (!r) continue;
       const n = nOf.get(r.id)!;
-      position.set(n, rows.length);
       numbers.push(n);
       rows.push(r);
     }
     const ns = Int32Array.from(numbers);
+    const position = new Int32Array(ns.reduce((max, n) => Math.max(max, n), 0) + 1).fill(-1);
+    ns.forEach((n, at) => (position[n] = at));
     // The stored view's orders, when it lists these very rows: no sorting then.
     const same = stored !== undefined && stored.ns.length === ns.length && stored.ns.every((n, p) => n === ns[p]);
     const search = buildSearchIndex(rows, this.identities, same ? stored.orders : undefined);
@@ -202,13 +201,7 @@ export class IndexedRepo implements RepoView {
     const quick = this.lists ? undefined : this.quickList(req, query);
     if (quick) return quick;
     const found = runQueryWithCounts(this.ready().search, query, (needles) => this.textMatch(needles), pageWindow(req));
-    return listPage(req, found, this.ids().damaged, (r) => {
-      const e = rowExcerpt(r);
-      if (query.text.length === 0) return e;
-      // A snippet comes from the title when the title has the term: no read then.
-      const inTitle = r.title.toLowerCase().includes(query.text[0].toLowerCase());
-      return withSnippet(e, inTitle ? { title: r.title, comments: [] } : this.texts(r.id), query.text);
-    });
+    return listPage(req, found, this.ids().damaged, (r) => withSnippet(rowExcerpt(r), query.text, () => this.messages(r.id)));
   }
 
   bug(prefix: string): Bug {
@@ -235,53 +228,42 @@ export class IndexedRepo implements RepoView {
     return this.onePage(prefix) ?? resolvePrefix(this.ids().bugIds, prefix, what);
   }
 
-  /** Title and comment texts for a snippet, without reading the whole bug. */
-  private texts(id: string): Pick<Bug, 'title' | 'comments'> {
-    return decodeTexts(this.readBody(this.ids().nOf.get(id)!) ?? '');
-  }
-
-  /** Prepared once per shape of text query (how many short terms), a few kept. */
-  private statement(sql: string): Statement {
-    let st = this.statements.get(sql);
-    if (!st) {
-      if (this.statements.size >= 16) this.statements.delete(this.statements.keys().next().value!);
-      st = this.db.prepare(sql).pluck();
-      this.statements.set(sql, st);
-    }
-    return st;
+  /** A bug's comment messages, without reading the whole bug (a snippet's). */
+  private messages(id: string): Iterable<string> {
+    const body = this.readBody(this.ids().nOf.get(id)!);
+    return body ? messagesIn(body) : [];
   }
 
   /**
-   * Positions of the bugs whose text holds every needle. Terms of three
-   * characters or more go through the trigram index (a quoted FTS5 string is
-   * a substring match); shorter ones are checked with instr() on the rows the
-   * others left, or on every row when there is no longer term.
+   * Positions of the bugs whose text holds every needle: the word index
+   * answers a needle within a word exactly; a needle that spans words is
+   * checked against the texts of the rows holding its pieces.
    */
   private textMatch(needles: readonly string[]): Uint8Array | null {
-    const long = needles.filter((t) => [...t].length >= 3);
-    const short = needles.filter((t) => [...t].length < 3 && t.length > 0);
-    const where: string[] = [];
-    const params: string[] = [];
-    if (long.length > 0) {
-      where.push('bug_text MATCH ?');
-      params.push(long.map((t) => `"${t.replaceAll('"', '""')}"`).join(' AND '));
-    }
-    for (const t of short) {
-      where.push('instr(text, ?) > 0');
-      params.push(t);
-    }
-    const sql = `SELECT rowid FROM bug_text${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`;
     const { search, position } = this.ready();
+    let rows: RowSet | undefined;
+    const spanning = needles.filter(spansWords);
+    // An empty needle is in every text.
+    for (const piece of needles.flatMap((t) => (spansWords(t) ? piecesOf(t) : t.length > 0 ? [t] : []))) {
+      const holding = this.words.rowsHolding(piece);
+      rows = rows === undefined ? holding : bothOf(rows, holding);
+      if (rows.size === 0) return null;
+    }
     const mask = new Uint8Array(search.bugs.length);
     let any = false;
-    // all(), not iterate(): a step per row across into native code cost more
-    // than the query itself (~1 ms for 664 rows in a worker).
-    for (const n of this.statement(sql).all(...params) as number[]) {
-      const at = position.get(n);
-      if (at === undefined) continue;
+    const test = (n: number) => {
+      const at = n < position.length ? position[n] : -1;
+      if (at === -1) return;
+      if (spanning.length > 0) {
+        const body = this.readBody(n);
+        const text = body ? bugText(decodeTexts(body)) : '';
+        if (!spanning.every((t) => text.includes(t))) return;
+      }
       mask[at] = 1;
       any = true;
-    }
+    };
+    if (rows) forEachRow(rows, test);
+    else for (const n of this.ids().nOf.values()) test(n);
     return any ? mask : null;
   }
 }

@@ -26,7 +26,8 @@ import { loadRepository, type LoadedRepository, type LoadOptions } from '../gitb
 import { BUGS_PREFIX, IDENTITIES_PREFIX } from '../gitbug/refs.js';
 import { bugText } from '../gitbug/query-match.js';
 import type { CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
-import { encodeTexts } from './bug-texts.js';
+import { decodeTexts, encodeTexts } from './bug-texts.js';
+import { WordIndexWriter, wordsOf } from './word-index.js';
 import { bugRefsOf, listRefs, shardRefs, type ListedRefs } from './listed-refs.js';
 import { encodeCatalog, rowExcerpt, SHARDS, shardOf, toRow, type BugRow, type CatalogEntry, type CatalogKey } from './catalog.js';
 import {
@@ -361,10 +362,15 @@ function writer(db: IndexDb, loaded: LoadedRepository) {
     )
     .pluck();
   const deletePage = db.prepare('DELETE FROM bugs WHERE n = ?');
-  const insertText = db.prepare('INSERT INTO bug_text (rowid, text) VALUES (?, ?)');
-  const deleteText = db.prepare('DELETE FROM bug_text WHERE rowid = ?');
   const putBody = db.prepare('INSERT OR REPLACE INTO bug_body (n, body) VALUES (?, ?)');
   const deleteBody = db.prepare('DELETE FROM bug_body WHERE n = ?');
+  const readBody = db.prepare('SELECT body FROM bug_body WHERE n = ?').pluck();
+  const words = new WordIndexWriter(db);
+  /** The words row n holds now (none for a new row). */
+  const wordsAt = (n: number) => {
+    const body = readBody.get(n) as Buffer | undefined;
+    return body === undefined ? new Set<string>() : wordsOf(bugText(decodeTexts(body)));
+  };
   const putIdentity = db.prepare('INSERT OR REPLACE INTO identities (id, head, identity) VALUES (?, ?, ?)');
   const deleteIdentity = db.prepare('DELETE FROM identities WHERE id = ?');
   const headOf = (id: string) => loaded.bugRefs.get(BUGS_PREFIX + id)!;
@@ -373,16 +379,15 @@ function writer(db: IndexDb, loaded: LoadedRepository) {
     bug(b: CompiledBug): CatalogEntry {
       const row = toRow(b);
       const n = upsertPage.get(b.id, JSON.stringify(publicBug(b)), JSON.stringify(rowExcerpt(row))) as number;
-      deleteText.run(n);
-      insertText.run(n, bugText(b));
+      words.change(n, wordsAt(n), wordsOf(bugText(b)));
       putBody.run(n, encodeTexts(b));
       return { id: b.id, n, head: headOf(b.id), uses: loaded.uses.get(b.id) ?? [], row, damaged: null };
     },
     /** Removes what the index held for bug row n (gone, or damaged now). */
     drop(n: number): void {
       if (n === 0) return;
+      words.change(n, wordsAt(n), new Set());
       deletePage.run(n);
-      deleteText.run(n);
       deleteBody.run(n);
     },
     /** The catalog entry of a bug that could not be compiled (it has no page or text). */
@@ -396,6 +401,8 @@ function writer(db: IndexDb, loaded: LoadedRepository) {
     },
     /** Stores a shard's entries (sorted by id); returns its keys and summary. */
     shard: shardWriter(db),
+    /** Writes the words of the bugs written and dropped so far (before the commit). */
+    flushWords: () => words.flush(),
   };
 }
 
@@ -433,6 +440,7 @@ function writeChanges(
       fresh.set(d.id, w.damaged(d));
     }
     w.identities(identities);
+    w.flushWords();
     const writes = countWrite(db);
     const freshByShard = byShard(fresh.values());
     for (const k of new Set([...gone, ...fresh.keys()].map(shardOf))) {
@@ -519,6 +527,7 @@ function firstWrite(file: string, loaded: LoadedRepository): PendingWrite {
         }
         for (const d of loaded.damaged) entries.set(d.id, w.damaged(d));
         w.identities(identityChanges(loaded, new Map()));
+        w.flushWords();
         const live = [...entries.values()].sort(byId);
         for (const [k, group] of byShard(live)) w.shard(k, group);
         const writes = countWrite(db);

@@ -137,6 +137,10 @@ describe('the persisted index stays identical to a from-scratch compile', () => 
       ...authors.map((a) => `participant:"${a}" sort:edit`),
       ...WORDS.map((w) => `"${w}"`),
       'ab crash',
+      // Terms across words: the words' answer for their pieces, then checked.
+      '"y l"',
+      '"h p"',
+      '"er  "',
       'e',
       'x ok status:open',
       'title:crash memory',
@@ -264,7 +268,7 @@ describe('the persisted index stays identical to a from-scratch compile', () => 
     }
     // The text queries compared above found something (long and short terms alike).
     const final = await truth(repo);
-    for (const q of ['"parser"', '"ab"', 'x', '"memory leak"', '"zé"'])
+    for (const q of ['"parser"', '"ab"', 'x', '"memory leak"', '"y l"', '"zé"'])
       expect(final.list({ q, page: 1, perPage: 1 }).total, q).toBeGreaterThan(0);
   }, 240_000);
 

@@ -1,0 +1,111 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openIndexFile, type IndexDb } from '../../src/index/index-file.js';
+import { forEachRow, piecesOf, spansWords, WordIndexReader, WordIndexWriter, wordsOf, type RowSet } from '../../src/index/word-index.js';
+
+function rowsOf(set: RowSet): number[] {
+  const out: number[] = [];
+  forEachRow(set, (n) => out.push(n));
+  return out.sort((a, b) => a - b);
+}
+
+describe('word index', () => {
+  let dir: string;
+  let db: IndexDb;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'word-index-'));
+    db = openIndexFile(join(dir, 'x.sqlite'));
+  });
+  afterEach(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Writes rows' texts (undefined: the row goes), in one transaction, then reads afresh. */
+  function write(texts: Map<number, string>, changes: [number, string | undefined][]): WordIndexReader {
+    const w = new WordIndexWriter(db);
+    db.transaction(() => {
+      for (const [n, text] of changes) {
+        w.change(n, wordsOf(texts.get(n) ?? ''), wordsOf(text ?? ''));
+        if (text === undefined) texts.delete(n);
+        else texts.set(n, text);
+      }
+      w.flush();
+    })();
+    return new WordIndexReader(db);
+  }
+
+  it('splits words on any space and tells terms that span them', () => {
+    expect([...wordsOf('  a\tb\nc\u00a0d  a ')]).toEqual(['a', 'b', 'c', 'd']);
+    expect(spansWords('memory leak')).toBe(true);
+    expect(spansWords('q"uote')).toBe(false);
+    expect(piecesOf(' memory  leak ')).toEqual(['memory', 'leak']);
+  });
+
+  it('answers substrings of words, in rows across blocks, and forgets words no row holds', () => {
+    const texts = new Map<number, string>();
+    let r = write(texts, [
+      [1, 'deadlock in the parser'],
+      [255, 'a deadlocked thread'],
+      [256, 'no lock here'],
+      [70_000, 'ünïcode <b>deadlock</b>'],
+    ]);
+    expect(rowsOf(r.rowsHolding('deadlock'))).toEqual([1, 255, 70_000]);
+    expect(rowsOf(r.rowsHolding('lock'))).toEqual([1, 255, 256, 70_000]);
+    expect(rowsOf(r.rowsHolding('ï'))).toEqual([70_000]);
+    expect(rowsOf(r.rowsHolding('lockl'))).toEqual([]);
+    expect(rowsOf(r.rowsHolding('k</'))).toEqual([70_000]);
+    expect(rowsOf(r.rowsHolding('her'))).toEqual([256]);
+    // Row 255 changes, row 1 goes: 'deadlocked' and 'parser' leave the vocabulary.
+    r = write(texts, [
+      [255, 'a thread'],
+      [1, undefined],
+    ]);
+    expect(rowsOf(r.rowsHolding('deadlock'))).toEqual([70_000]);
+    expect(rowsOf(r.rowsHolding('parse'))).toEqual([]);
+    const words = db.prepare('SELECT word FROM words ORDER BY word').pluck().all();
+    expect(words).toEqual([...new Set([...texts.values()].flatMap((t) => [...wordsOf(t)]))].sort());
+  });
+
+  it("applies a row's changes within one write in order", () => {
+    const texts = new Map<number, string>([[7, '']]);
+    write(texts, [[7, 'old words']]);
+    const r = write(texts, [
+      [7, undefined],
+      [7, 'new words'],
+    ]);
+    expect(rowsOf(r.rowsHolding('old'))).toEqual([]);
+    expect(rowsOf(r.rowsHolding('words'))).toEqual([7]);
+    expect(rowsOf(r.rowsHolding('new'))).toEqual([7]);
+    // And the other way: written, then gone, in one write.
+    const gone = write(texts, [
+      [8, 'brief'],
+      [8, undefined],
+    ]);
+    expect(rowsOf(gone.rowsHolding('brief'))).toEqual([]);
+  });
+
+  it('agrees with a substring scan of every text over random writes', () => {
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)];
+    const vocabulary = ['ab', 'abc', 'bca', 'zé', 'é', 'x', 'lock', 'deadlock', 'q"u', 'c<b>'];
+    const texts = new Map<number, string>();
+    for (let round = 0; round < 40; round++) {
+      const changes: [number, string | undefined][] = [];
+      for (let k = 0; k < 1 + Math.floor(next() * 30); k++) {
+        const n = Math.floor(next() * 300);
+        const words = Array.from({ length: Math.floor(next() * 5) }, () => pick(vocabulary));
+        changes.push([n, next() < 0.2 ? undefined : words.join(pick([' ', '\n', '  ']))]);
+      }
+      const r = write(texts, changes);
+      for (const term of ['a', 'b', 'ab', 'bc', 'é', 'zé', 'ock', 'deadlock', 'x', '"', 'c<', 'q"u', 'nothing']) {
+        const expected = [...texts].filter(([, t]) => t.includes(term)).map(([n]) => n);
+        expect(rowsOf(r.rowsHolding(term)), `round ${round}, ${term}`).toEqual(expected.sort((a, b) => a - b));
+      }
+    }
+    expect(texts.size).toBeGreaterThan(50);
+  });
+});
