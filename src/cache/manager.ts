@@ -17,9 +17,17 @@ import { indexFileFor } from '../index/index-file.js';
 import { isId } from '../gitbug/id.js';
 import { createCacheMetrics, type CacheMetrics, type InvalidationReason } from './metrics.js';
 import type { GitBackend as GitBackendName } from '../git/open.js';
-import type { CacheStats, ReplyOf, RequestKind, RequestOf, WorkerConfig, WorkerResult } from './protocol.js';
+import {
+  fromWireReply,
+  type CacheStats,
+  type ReplyOf,
+  type RequestKind,
+  type RequestOf,
+  type WorkerConfig,
+  type WorkerResult,
+} from './protocol.js';
 import { DEFAULT_REPLY_CACHE_BYTES, ReplyCache } from './reply-cache.js';
-import { workerFile } from '../worker-file.js';
+import { workerEntry } from '../worker-file.js';
 
 export type CacheMode = 'warm' | 'per-request';
 
@@ -231,7 +239,7 @@ export class GitBugCacheManager {
     const result = await entry.pool.run(req).catch((err: unknown) => {
       throw this.threadFailure(entry, err);
     });
-    return unwrap<K>(result);
+    return unwrap(req.kind, result);
   }
 
   /**
@@ -455,7 +463,7 @@ export class GitBugCacheManager {
       .then(() => entry.pool.run({ kind: 'open', config: this.configFor(repo, path) }))
       .then(
         (result: WorkerResult<'open'>) => {
-          const stats = unwrap(result);
+          const stats = unwrap('open', result);
           endTimer({ kind: stats.kind });
           this.metrics.refreshedBugs.inc(stats.refreshed);
           entry.built = true;
@@ -513,7 +521,7 @@ export class GitBugCacheManager {
     try {
       for (;;) {
         if (entry.ending) return;
-        const step = unwrap<'persist'>(await entry.pool.run({ kind: 'persist' }));
+        const step = unwrap('persist', await entry.pool.run({ kind: 'persist' }));
         if (!step.done) continue;
         for (const notice of step.notices) this.log.warn({ repo: entry.name }, notice);
         if (step.wrote) {
@@ -547,7 +555,7 @@ export class GitBugCacheManager {
         const stamp = await this.unracyStamp(entry, refStamp(entry.path));
         // Still racy after RACY_WAIT_MAX_MS of pushes: the next request compares as usual.
         if (entry.ending || !entry.built || isRacy(stamp)) return;
-        const same = unwrap<'verify'>(await entry.pool.run({ kind: 'verify' }));
+        const same = unwrap('verify', await entry.pool.run({ kind: 'verify' }));
         if (entry.ending) return;
         if (same) entry.stamp = stamp;
         else this.invalidateCache(entry.name, 'refs-changed');
@@ -634,7 +642,7 @@ export class GitBugCacheManager {
   /** A pool of one thread, which starts and loads the worker's modules at once. */
   private spawn(): Piscina {
     const pool = new Piscina({
-      filename: workerFile('cache-worker'),
+      ...workerEntry('cache-worker'),
       minThreads: 1,
       maxThreads: 1,
       // Idle handling is ours (per repository, reset by each request).
@@ -894,10 +902,10 @@ export class GitBugCacheManager {
       });
     try {
       const endTimer = this.metrics.buildSeconds.startTimer();
-      const stats = unwrap(await run({ kind: 'open', config: this.configFor(repo, path) }));
+      const stats = unwrap('open', await run({ kind: 'open', config: this.configFor(repo, path) }));
       endTimer({ kind: stats.kind });
       this.metrics.refreshedBugs.inc(stats.refreshed);
-      return unwrap(await run(req));
+      return unwrap(req.kind, await run(req));
     } finally {
       entry.ending ??= 'closed';
       this.leave(entry);
@@ -905,8 +913,8 @@ export class GitBugCacheManager {
   }
 }
 
-function unwrap<K extends RequestKind>(result: WorkerResult<K>): ReplyOf<K> {
-  if (result.ok) return result.value;
+function unwrap<K extends RequestKind>(kind: K, result: WorkerResult<K>): ReplyOf<K> {
+  if (result.ok) return fromWireReply(kind, result.value);
   throw fromWire(result.error);
 }
 

@@ -316,11 +316,12 @@ function scan<T extends Indexable>(index: SearchIndex<T>, q: Query, textMatch: T
 }
 
 // The bugs passing a query's filters (all but status, which scan applies), as
-// a byte per position (every one without filters); null when nothing can match (an
-// unknown label, a name nobody has), so the scan is skipped. Each filter has
-// its own loop over the bugs: a predicate per bug called from one place went
-// slow once queries of several shapes had run (V8 stops inlining a call site
-// that has seen many closures; measured: the default list 88 -> 229 µs).
+// a byte per position (all ones without a filter); null when nothing can
+// match (an unknown label, a name nobody has), so the scan is skipped. Each
+// filter has its own loop over the bugs: a predicate per bug, called from one
+// place, went slow once queries of several shapes had run (V8 stops inlining
+// a call site that has seen many closures; measured: the default list from
+// 88 to 229 µs after a label query).
 function filtersOf<T extends Indexable>(index: SearchIndex<T>, q: Query, textMatch: TextMatch | undefined): Uint8Array | null {
   const n = index.bugs.length;
   let passing: Uint8Array | undefined;

@@ -60,7 +60,7 @@ export function rowExcerpt(r: BugRow): BugExcerpt {
 /** What the open of an index needs of a bug before any list: enough to diff, write and serve pages. */
 export interface CatalogKey {
   id: string;
-  /** the bug's rowid in `bugs` and `bug_text`; 0 for a damaged bug (no page, no text) */
+  /** the bug's row in `bugs` and `bug_body` (and the words' rows); 0 for a damaged bug (no page, no text) */
   n: number;
   head: string;
   /** ids of the identities its compilation looked up */

@@ -7,12 +7,12 @@
 // the lists built from the rows store it for the next open.
 
 import { DamagedDataError } from '../errors.js';
-import { listPage, pageWindow, readableId, withSnippet, type RepoView } from '../cache/repo-index.js';
-import { parseBugJson, type BugJson, type ListReply, type ListRequest } from '../cache/protocol.js';
+import { listPage, pageWindow, readableId, snippetFor, withSnippet, type RepoView } from '../cache/repo-index.js';
+import { parseBugJson, type BugJson, type ListRequest, type ListWire } from '../cache/protocol.js';
 import { resolvePrefix } from '../gitbug/id.js';
 import { bugText, buildSearchIndex, runQueryWithCounts, type SearchIndex } from '../gitbug/query-match.js';
 import { DEFAULT_QUERY, parseQuery, type Query } from '../gitbug/query.js';
-import type { Bug, BugExcerpt, DamagedBug, Identity } from '../gitbug/types.js';
+import type { Bug, DamagedBug, Identity } from '../gitbug/types.js';
 import { decodeTexts, messagesIn } from './bug-texts.js';
 import { rowExcerpt, type BugRow } from './catalog.js';
 import { storeListView } from './catalog-table.js';
@@ -53,6 +53,7 @@ export class IndexedRepo implements RepoView {
   private readonly readBody: (n: number) => Buffer | undefined;
   private readonly readExcerpt: (n: number) => string | undefined;
   private readonly words: WordIndexReader;
+  private readonly excerptJsons = new WeakMap<BugRow, string>();
 
   constructor(
     private readonly db: IndexDb,
@@ -168,18 +169,18 @@ export class IndexedRepo implements RepoView {
    * (a reopen's first list): the page's excerpts are read one by one.
    * Undefined when the view cannot answer it.
    */
-  private quickList(req: Omit<ListRequest, 'kind'>, query: Query): ListReply | undefined {
+  private quickList(req: Omit<ListRequest, 'kind'>, query: Query): ListWire | undefined {
     if (this.catalog.damaged > 0 || !statusOnly(query)) return undefined;
     const view = this.catalog.listView();
     if (!view) return undefined;
     const found = viewPage(view, query, pageWindow(req));
-    const bugs: BugExcerpt[] = [];
+    const bugs: string[] = [];
     for (const n of found.ns) {
       const json = this.readExcerpt(n);
       if (json === undefined) return undefined;
-      bugs.push(JSON.parse(json) as BugExcerpt);
+      bugs.push(json);
     }
-    return listPage(req, { ...found, bugs }, [], (e) => e);
+    return listPage(req, { ...found, bugs }, [], (json) => json);
   }
 
   /**
@@ -196,12 +197,15 @@ export class IndexedRepo implements RepoView {
     return found.length === 1 ? found[0] : undefined;
   }
 
-  list(req: Omit<ListRequest, 'kind'>): ListReply {
+  list(req: Omit<ListRequest, 'kind'>): ListWire {
     const query = parseQuery(req.q ?? DEFAULT_QUERY);
     const quick = this.lists ? undefined : this.quickList(req, query);
     if (quick) return quick;
     const found = runQueryWithCounts(this.ready().search, query, (needles) => this.textMatch(needles), pageWindow(req));
-    return listPage(req, found, this.ids().damaged, (r) => withSnippet(rowExcerpt(r), query.text, () => this.messages(r.id)));
+    return listPage(req, found, this.ids().damaged, (r) => {
+      const snippet = snippetFor(r.title, query.text, () => this.messages(r.id));
+      return snippet === undefined ? this.excerptJson(r) : JSON.stringify(withSnippet(rowExcerpt(r), snippet));
+    });
   }
 
   bug(prefix: string): Bug {
@@ -226,6 +230,13 @@ export class IndexedRepo implements RepoView {
   resolve(what: 'bug' | 'identity', prefix: string): string {
     if (what === 'identity') return resolvePrefix(this.identityIds, prefix, what);
     return this.onePage(prefix) ?? resolvePrefix(this.ids().bugIds, prefix, what);
+  }
+
+  /** A row's excerpt as JSON, made once (at most one string per bug). */
+  private excerptJson(r: BugRow): string {
+    let json = this.excerptJsons.get(r);
+    if (json === undefined) this.excerptJsons.set(r, (json = JSON.stringify(rowExcerpt(r))));
+    return json;
   }
 
   /** A bug's comment messages, without reading the whole bug (a snippet's). */

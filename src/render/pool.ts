@@ -6,7 +6,7 @@
 
 import { Piscina } from 'piscina';
 import { UnavailableError } from '../errors.js';
-import { workerFile } from '../worker-file.js';
+import { workerEntry } from '../worker-file.js';
 import type { RenderKind, RenderReplyOf, RenderRequestOf } from './protocol.js';
 
 export interface RenderPoolOptions {
@@ -29,7 +29,7 @@ export class RenderPool {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.capacity = threads + (options.queue ?? 64);
     this.pool = new Piscina({
-      filename: workerFile('render-worker'),
+      ...workerEntry('render-worker'),
       minThreads: 0,
       maxThreads: threads,
       idleTimeout: 60_000,

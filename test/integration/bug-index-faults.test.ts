@@ -21,6 +21,7 @@ import { indexFileFor } from '../../src/index/index-file.js';
 import { openRepository, type OpenedRepository } from '../../src/index/open.js';
 import { openGitStore } from '../../src/git/open.js';
 import { compiledFromScratch, openIndexed } from '../helpers/bug-index.js';
+import { fromWireReply } from '../../src/cache/protocol.js';
 import { git, ops, tempDir, updateRef, writeBug, writePack } from '../helpers/git-bug-writer.js';
 
 const tmp = tempDir('bugserve-index-faults-');
@@ -239,8 +240,10 @@ describe('through the manager', () => {
         m.call('big', { kind: 'list', q: 'status:closed', page: 1, perPage: 500 }),
         m.call('big', { kind: 'list', q: '"the"', page: 1, perPage: 500 }),
       ]);
-      expect(JSON.stringify(during[0])).toBe(JSON.stringify(expected.list({ q: 'status:closed', page: 1, perPage: 500 })));
-      expect(JSON.stringify(during[1])).toBe(JSON.stringify(expected.list({ q: '"the"', page: 1, perPage: 500 })));
+      expect(JSON.stringify(during[0])).toBe(
+        JSON.stringify(fromWireReply('list', expected.list({ q: 'status:closed', page: 1, perPage: 500 }))),
+      );
+      expect(JSON.stringify(during[1])).toBe(JSON.stringify(fromWireReply('list', expected.list({ q: '"the"', page: 1, perPage: 500 }))));
       await m.indexWritten('big');
       expect(logged.filter((l) => l.includes('bug index written'))).toHaveLength(1);
       const writes = (await m.registry.getMetricsAsJSON()).find((x) => x.name === 'bugserve_cache_index_writes_total')!;

@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitBugCacheManager, type CacheOptions } from '../../src/cache/manager.js';
-import type { BugJson, ListReply } from '../../src/cache/protocol.js';
+import { fromWireReply, type BugJson, type ListReply } from '../../src/cache/protocol.js';
 import type { RepoView } from '../../src/cache/repo-index.js';
 import { LOOSE_REFS_TO_PACK } from '../../src/git/pack-refs.js';
 import { isRacy, refStamp } from '../../src/git/ref-stamp.js';
@@ -119,7 +119,7 @@ async function seen(m: GitBugCacheManager, name: string, ids: string[]): Promise
 
 /** The same, from a from-scratch compile of the repository as it is now. */
 function truthOf(view: RepoView, ids: string[]): { list: ListReply; pages: string[] } {
-  return { list: view.list(everything), pages: ids.map((id) => JSON.stringify(view.bug(id))) };
+  return { list: fromWireReply('list', view.list(everything)), pages: ids.map((id) => JSON.stringify(view.bug(id))) };
 }
 
 /** Adds a comment to a bug without the hook, as a fetch or git-bug on the server would; the ref write is what a request can see. */
