@@ -456,9 +456,11 @@ export class GitBugCacheManager {
     this.live.add(entry);
     this.metrics.workers.set(this.threadsAlive());
     this.metrics.opens.inc();
-    this.log.info({ repo, spare: spare !== undefined }, 'cache worker started');
+    // A refresh ahead on a stamp taken right after the push waits for it to settle before listing the refs.
+    const settling = ahead && isRacy(stamp);
+    this.log.info({ repo, spare: spare !== undefined, ...(settling ? { settling } : {}) }, 'cache worker started');
     const endTimer = this.metrics.buildSeconds.startTimer();
-    const settled = ahead && isRacy(stamp) ? this.settleStamp(entry) : Promise.resolve();
+    const settled = settling ? this.settleStamp(entry) : Promise.resolve();
     entry.ready = settled
       .then(() => entry.pool.run({ kind: 'open', config: this.configFor(repo, path) }))
       .then(
