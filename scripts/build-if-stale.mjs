@@ -18,7 +18,7 @@ function* tsFiles(dir) {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, e.name);
     if (e.isDirectory()) yield* tsFiles(full);
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) yield full;
+    else if (/\.c?ts$/.test(e.name) && !e.name.endsWith('.d.ts')) yield full;
   }
 }
 
@@ -28,7 +28,8 @@ function firstStale() {
   if (statSync(path.join(ROOT, 'tsconfig.json')).mtimeMs > statSync(cli).mtimeMs) return 'tsconfig.json';
   for (const dir of SOURCE_DIRS) {
     for (const ts of tsFiles(path.join(ROOT, dir))) {
-      const js = path.join(DIST, path.relative(ROOT, ts)).replace(/\.ts$/, '.js');
+      // a.ts compiles to a.js, a.cts (CommonJS) to a.cjs
+      const js = path.join(DIST, path.relative(ROOT, ts)).replace(/\.(c?)ts$/, '.$1js');
       if (!existsSync(js) || statSync(js).mtimeMs < statSync(ts).mtimeMs) return path.relative(ROOT, ts);
     }
   }
