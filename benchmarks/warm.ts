@@ -26,11 +26,11 @@ interface Page {
 const WARMUP = 20;
 /** What a page's time is spent on, from profiles of the worker (in the order of pagesOf; a page added goes last, so the others are timed as before). */
 const WARM_COST = [
-  'the query runs in the worker over a pre-sorted order; the rest is the worker round trip and cloning 50 excerpts.',
+  'the query runs in the worker over a pre-sorted order; the rest is the worker round trip and the 50 excerpts (one JSON text, parsed on this thread).',
   'a label filter tests every bug of the pre-sorted order against a per-label bitmap, then counts open and closed over all 10k bugs.',
   "free text goes through the index's words: the vocabulary (the distinct words of every bug's text) scanned for the " +
     "term, the rows of the words holding it read as bitmaps (664 bugs for 'deadlock'), then the rows filtered and walked " +
-    'in memory; the term is in the shown titles, so no comment is read; then the round trip and the clone of 50 excerpts.',
+    'in memory; the term is in the shown titles, so no comment is read; then the round trip and the excerpts, as for the default list.',
   "the worker reads the bug's API JSON (1.2 MB) from the index as a BLOB, about 0.4 ms, and moves the buffer to the main " +
     'thread (no copy, no object graph); the rest is the round trip. The bytes are the HTTP API body as they are.',
   'the same search, but the term is in comments, not titles: each shown bug gets a snippet, the text around the first ' +
@@ -178,7 +178,7 @@ export async function warmSection(plans: WarmPlan[], log: (s: string) => void): 
   }
   const body = [
     `Each page: ${WARMUP} warm-up requests, then ${plans.map((p) => `${p.samples} timed ones (${p.dataset.label})`).join(', ')}, one at a time. ` +
-      'Server-side = `GitBugCacheManager.call` from the main thread with the reply cache off, so every call runs the query in the worker (worker round trip and structured clone included; a bug crosses as its JSON, UTF-8 bytes). ' +
+      'Server-side = `GitBugCacheManager.call` from the main thread with the reply cache off, so every call runs the query in the worker (worker round trip included; the excerpts of a list cross as one JSON text, a bug as its JSON, UTF-8 bytes). ' +
       "HTTP = the HTML page through a keep-alive connection to a server in a child process as deployed (routing, rendering, socket; a repeated page comes from the entry's reply cache). " +
       '**Baseline: the same request with `--cache per-request`** (a manager in per-request mode: new worker, full build, answer, discard); ' +
       'ratio = per-request median / warm server-side p50. Loose refs (the layout does not matter once warm).',

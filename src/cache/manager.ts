@@ -458,7 +458,7 @@ export class GitBugCacheManager {
     this.metrics.opens.inc();
     // A refresh ahead on a stamp taken right after the push waits for it to settle before listing the refs.
     const settling = ahead && isRacy(stamp);
-    this.log.info({ repo, spare: spare !== undefined, ...(settling ? { settling } : {}) }, 'cache worker started');
+    this.log.info({ repo, spare: spare !== undefined, settling }, 'cache worker started');
     const endTimer = this.metrics.buildSeconds.startTimer();
     const settled = settling ? this.settleStamp(entry) : Promise.resolve();
     entry.ready = settled

@@ -5,6 +5,7 @@
 // 600-comment bug), and no character inside a text can be taken for a
 // boundary.
 
+import { bugText } from '../gitbug/query-match.js';
 import type { Bug } from '../gitbug/types.js';
 
 export function encodeTexts(b: Pick<Bug, 'title' | 'comments'>): Buffer {
@@ -31,7 +32,8 @@ export function* messagesIn(body: Buffer): Generator<string> {
   yield* texts;
 }
 
-export function decodeTexts(body: Buffer): Pick<Bug, 'title' | 'comments'> {
+/** What free-text terms are looked for in (bugText), from the stored texts. */
+export function bugTextIn(body: Buffer): string {
   const [title = '', ...messages] = textsIn(body);
-  return { title, comments: messages.map((message) => ({ message }) as Bug['comments'][number]) };
+  return bugText({ title, comments: messages.map((message) => ({ message }) as Bug['comments'][number]) });
 }

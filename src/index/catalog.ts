@@ -48,6 +48,11 @@ export function toRow(b: CompiledBug): BugRow {
  * catalog or is being written (then stored as bugs.excerpt), so both ways of
  * answering a list give the same bytes.
  */
+/** A row's excerpt as JSON: as the index stores it (bugs.excerpt) and as a list sends it. */
+export function excerptJson(r: BugRow): string {
+  return JSON.stringify(rowExcerpt(r));
+}
+
 export function rowExcerpt(r: BugRow): BugExcerpt {
   const { id, title, status, labels, author, createdAt, editedAt } = r;
   return listExcerpt(

@@ -10,11 +10,11 @@ import { DamagedDataError } from '../errors.js';
 import { listPage, pageWindow, readableId, snippetFor, withSnippet, type RepoView } from '../cache/repo-index.js';
 import { parseBugJson, type BugJson, type ListRequest, type ListWire } from '../cache/protocol.js';
 import { resolvePrefix } from '../gitbug/id.js';
-import { bugText, buildSearchIndex, runQueryWithCounts, type SearchIndex } from '../gitbug/query-match.js';
+import { buildSearchIndex, runQueryWithCounts, type SearchIndex } from '../gitbug/query-match.js';
 import { DEFAULT_QUERY, parseQuery, type Query } from '../gitbug/query.js';
 import type { Bug, DamagedBug, Identity } from '../gitbug/types.js';
-import { decodeTexts, messagesIn } from './bug-texts.js';
-import { rowExcerpt, type BugRow } from './catalog.js';
+import { bugTextIn, messagesIn } from './bug-texts.js';
+import { excerptJson, rowExcerpt, type BugRow } from './catalog.js';
 import { storeListView } from './catalog-table.js';
 import { listViewOf, statusOnly, viewPage, type ListView } from './list-view.js';
 import type { CatalogSource } from './catalog-source.js';
@@ -235,7 +235,7 @@ export class IndexedRepo implements RepoView {
   /** A row's excerpt as JSON, made once (at most one string per bug). */
   private excerptJson(r: BugRow): string {
     let json = this.excerptJsons.get(r);
-    if (json === undefined) this.excerptJsons.set(r, (json = JSON.stringify(rowExcerpt(r))));
+    if (json === undefined) this.excerptJsons.set(r, (json = excerptJson(r)));
     return json;
   }
 
@@ -254,8 +254,8 @@ export class IndexedRepo implements RepoView {
     const { search, position } = this.ready();
     let rows: RowSet | undefined;
     const spanning = needles.filter(spansWords);
-    // An empty needle is in every text.
-    for (const piece of needles.flatMap((t) => (spansWords(t) ? piecesOf(t) : t.length > 0 ? [t] : []))) {
+    // Every word of every needle (an empty needle has none: it is in every text).
+    for (const piece of needles.flatMap(piecesOf)) {
       const holding = this.words.rowsHolding(piece);
       rows = rows === undefined ? holding : bothOf(rows, holding);
       if (rows.size === 0) return null;
@@ -267,7 +267,7 @@ export class IndexedRepo implements RepoView {
       if (at === -1) return;
       if (spanning.length > 0) {
         const body = this.readBody(n);
-        const text = body ? bugText(decodeTexts(body)) : '';
+        const text = body ? bugTextIn(body) : '';
         if (!spanning.every((t) => text.includes(t))) return;
       }
       mask[at] = 1;

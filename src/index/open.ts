@@ -26,10 +26,10 @@ import { loadRepository, type LoadedRepository, type LoadOptions } from '../gitb
 import { BUGS_PREFIX, IDENTITIES_PREFIX } from '../gitbug/refs.js';
 import { bugText } from '../gitbug/query-match.js';
 import type { CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
-import { decodeTexts, encodeTexts } from './bug-texts.js';
+import { bugTextIn, encodeTexts } from './bug-texts.js';
 import { WordIndexWriter, wordsOf } from './word-index.js';
 import { bugRefsOf, listRefs, shardRefs, type ListedRefs } from './listed-refs.js';
-import { encodeCatalog, rowExcerpt, SHARDS, shardOf, toRow, type BugRow, type CatalogEntry, type CatalogKey } from './catalog.js';
+import { encodeCatalog, excerptJson, SHARDS, shardOf, toRow, type BugRow, type CatalogEntry, type CatalogKey } from './catalog.js';
 import {
   byShard,
   countWrite,
@@ -286,8 +286,9 @@ function stillPrepared(prepared: PreparedIndex | undefined, file: string): Prepa
  * the repository last built (the likeliest to be pushed to next): the refs
  * listed and diffed, the keys of one shard decoded, one bug compiled from git
  * as if its head had moved, its catalog entry encoded and the list view
- * carried over it, its page read. Nothing is written. What it read of the index is kept (PreparedIndex) for the real
- * open; whatever fails only leaves the spare as cold as it was.
+ * carried over it, its page read. Nothing is written. What it read of the
+ * index is kept (PreparedIndex) for the real open; whatever fails only
+ * leaves the spare as cold as it was.
  */
 export async function rehearseOpen(store: GitStore, file: string): Promise<PreparedIndex | undefined> {
   const ino = inodeOf(file);
@@ -307,7 +308,7 @@ export async function rehearseOpen(store: GitStore, file: string): Promise<Prepa
       const entries = loaded.bugs.map((b): CatalogEntry => ({ ...key, row: toRow(b) }));
       encodeCatalog(entries);
       carriedView(db, writes, entries, []);
-      for (const e of entries) JSON.stringify(rowExcerpt(e.row!));
+      for (const e of entries) excerptJson(e.row!);
       db.prepare('SELECT CAST(page AS BLOB) FROM bugs WHERE id = ?').pluck().get(key.id);
     }
     mapIndexFile(db, false);
@@ -369,7 +370,7 @@ function writer(db: IndexDb, loaded: LoadedRepository) {
   /** The words row n holds now (none for a new row). */
   const wordsAt = (n: number) => {
     const body = readBody.get(n) as Buffer | undefined;
-    return body === undefined ? new Set<string>() : wordsOf(bugText(decodeTexts(body)));
+    return body === undefined ? new Set<string>() : wordsOf(bugTextIn(body));
   };
   const putIdentity = db.prepare('INSERT OR REPLACE INTO identities (id, head, identity) VALUES (?, ?, ?)');
   const deleteIdentity = db.prepare('DELETE FROM identities WHERE id = ?');
@@ -378,7 +379,7 @@ function writer(db: IndexDb, loaded: LoadedRepository) {
     /** Writes a compiled bug's page and text (over any left by an interrupted write); its catalog entry. */
     bug(b: CompiledBug): CatalogEntry {
       const row = toRow(b);
-      const n = upsertPage.get(b.id, JSON.stringify(publicBug(b)), JSON.stringify(rowExcerpt(row))) as number;
+      const n = upsertPage.get(b.id, JSON.stringify(publicBug(b)), excerptJson(row)) as number;
       words.change(n, wordsAt(n), wordsOf(bugText(b)));
       putBody.run(n, encodeTexts(b));
       return { id: b.id, n, head: headOf(b.id), uses: loaded.uses.get(b.id) ?? [], row, damaged: null };

@@ -31,7 +31,10 @@ export function spansWords(term: string): boolean {
   return SPACE.test(term);
 }
 
-/** The pieces of a term that spans words, each of which a candidate row must hold. */
+/**
+ * The words of a term, each of which a matching row must hold: the term
+ * itself when it is within a word, none when it is empty.
+ */
 export function piecesOf(term: string): string[] {
   return [...wordsOf(term)];
 }

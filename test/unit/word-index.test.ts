@@ -42,6 +42,8 @@ describe('word index', () => {
     expect(spansWords('memory leak')).toBe(true);
     expect(spansWords('q"uote')).toBe(false);
     expect(piecesOf(' memory  leak ')).toEqual(['memory', 'leak']);
+    expect(piecesOf('deadlock')).toEqual(['deadlock']);
+    expect(piecesOf('')).toEqual([]);
   });
 
   it('answers substrings of words, in rows across blocks, and forgets words no row holds', () => {
