@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { firstHolding } from '../../src/cache/repo-index.js';
+import { bugText } from '../../src/gitbug/query-match.js';
+import { Random } from '../../src/gen/random.js';
+import { bugTextIn, encodeTexts, findInComments, holdsAll } from '../../src/index/bug-texts.js';
+
+/** A bug of these texts, as encodeTexts and bugText take it. */
+function bugOf(title: string, messages: string[]) {
+  return { title, comments: messages.map((message) => ({ message })) } as Parameters<typeof encodeTexts>[0];
+}
+
+// Characters that try the byte search: cases, the two characters that
+// lowercase to ASCII from outside it, other UTF-8, spaces and newlines, and
+// what the stored counts are made of.
+const ALPHABET = ['a', 'b', 'k', 'K', 'i', 'I', '\u212a', '\u0130', 'é', 'É', 'ß', '😀', ' ', '\n', ':', '1', '2'];
+
+function textOf(r: Random, max: number): string {
+  let s = '';
+  for (let n = r.int(0, max); n > 0; n--) s += r.pick(ALPHABET);
+  return s;
+}
+
+describe('stored bug texts', () => {
+  it('finds what the decoded, lowercased texts hold, with the same first comment and offset', () => {
+    const r = new Random(31);
+    let found = 0;
+    for (let round = 0; round < 3000; round++) {
+      const title = textOf(r, 6);
+      const messages = Array.from({ length: r.int(0, 4) }, () => textOf(r, 12));
+      const body = encodeTexts(bugOf(title, messages));
+      const needles = Array.from({ length: r.int(1, 2) }, () => textOf(r, 3).toLowerCase());
+      // Terms as a query has them: also ones made of a stored count and a text's start.
+      if (r.chance(0.2)) needles.push(`${Buffer.byteLength(messages[0] ?? '')}:`.slice(r.int(0, 1)));
+      const expected = firstHolding(messages, needles[0]);
+      expect(findInComments(body, needles[0]), JSON.stringify({ messages, needle: needles[0] })).toEqual(expected);
+      const joined = bugText(bugOf(title, messages));
+      expect(holdsAll(body, needles), JSON.stringify({ title, messages, needles })).toBe(needles.every((t) => joined.includes(t)));
+      if (expected) found++;
+    }
+    // Both answers came up often.
+    expect(found).toBeGreaterThan(600);
+    expect(found).toBeLessThan(2400);
+  });
+
+  it('never matches across two texts or in the counts between them', () => {
+    const body = encodeTexts(bugOf('ab', ['cd', 'ef12', 'x']));
+    expect(holdsAll(body, ['bc'])).toBe(false);
+    expect(holdsAll(body, ['2:c'])).toBe(false);
+    expect(holdsAll(body, ['ef12'])).toBe(true);
+    expect(findInComments(body, '12')).toEqual({ text: 'ef12', at: 2 });
+    expect(findInComments(body, 'ab')).toBeUndefined();
+    // bugText joins the texts with a newline: a term with one spans them there too.
+    expect(holdsAll(body, ['ab\ncd'])).toBe(true);
+    expect(bugTextIn(body)).toBe('ab\ncd\nef12\nx');
+  });
+
+  it('gives offsets in characters where a comment has wide characters before the term', () => {
+    const body = encodeTexts(bugOf('t', ['😀é QUOTED here']));
+    expect(findInComments(body, 'quoted')).toEqual({ text: '😀é QUOTED here', at: 4 });
+    // A Kelvin sign lowercases to k: the search then reads the decoded texts.
+    expect(findInComments(encodeTexts(bugOf('t', ['x \u212aey'])), 'key')).toEqual({ text: 'x \u212aey', at: 2 });
+  });
+});
