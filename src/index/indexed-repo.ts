@@ -261,8 +261,8 @@ export class IndexedRepo implements RepoView {
     let rows: RowSet | undefined;
     const spanning = needles.filter(spansWords);
     // Every word of every needle (an empty needle has none: it is in every text).
-    for (const piece of needles.flatMap(piecesOf)) {
-      const holding = this.words.rowsHolding(piece);
+    for (const { piece, place } of needles.flatMap(piecesOf)) {
+      const holding = this.words.rowsHolding(piece, place);
       rows = rows === undefined ? holding : bothOf(rows, holding);
       if (rows.size === 0) return null;
     }

@@ -5,7 +5,10 @@
 // exactly those of the words that contain it: a scan of the vocabulary
 // (hundreds to thousands of words, where the texts are millions of
 // characters) and a few bitmaps, with no candidate to check. A term with a
-// space takes the words' answer for its pieces as candidates and checks them.
+// space takes as candidates the rows holding each of its pieces where the
+// term's spaces put it (" lock" starts a word: not "deadlock"), and checks
+// them; the index has no positions, so a phrase of common words checks most
+// rows.
 
 import type { IndexDb } from './index-file.js';
 
@@ -32,11 +35,26 @@ export function spansWords(term: string): boolean {
 }
 
 /**
- * The words of a term, each of which a matching row must hold: the term
- * itself when it is within a word, none when it is empty.
+ * Where a piece of a term sits in a word of any text holding the term: a
+ * space before it in the term starts a word, a space after it ends one.
  */
-export function piecesOf(term: string): string[] {
-  return [...wordsOf(term)];
+export type Place = 'within' | 'start' | 'end' | 'whole';
+
+/**
+ * The words of a term, each with its place: a matching row must hold a word
+ * with the piece there. None when the term is empty; the term itself, within
+ * a word, when it has no space.
+ */
+export function piecesOf(term: string): { piece: string; place: Place }[] {
+  const parts = term.split(SPACES);
+  const out: { piece: string; place: Place }[] = [];
+  parts.forEach((piece, i) => {
+    if (piece === '') return;
+    const spaceBefore = i > 0;
+    const spaceAfter = i < parts.length - 1;
+    out.push({ piece, place: spaceBefore ? (spaceAfter ? 'whole' : 'start') : spaceAfter ? 'end' : 'within' });
+  });
+  return out;
 }
 
 /** A set of rows (bugs.n): per block of BLOCK rows, a bitmap. */
@@ -169,31 +187,36 @@ export class WordIndexReader {
     this.readRows = db.prepare('SELECT rows FROM words WHERE id = ?').pluck();
   }
 
-  /** The rows whose text holds `term`, a lowercased term without a space. */
-  rowsHolding(term: string): RowSet {
+  /** The rows holding a word with `term` (lowercased, without a space) at `place` in it. */
+  rowsHolding(term: string, place: Place = 'within'): RowSet {
     const rows: RowSet = new Map();
     // A word gone meanwhile (a newer worker wrote the file) holds no row.
-    for (const id of this.wordsContaining(term)) decodeRows(this.readRows.get(id) as Buffer | undefined, rows);
+    for (const id of this.wordsWith(term, place)) decodeRows(this.readRows.get(id) as Buffer | undefined, rows);
     return rows;
   }
 
-  /** Ids of the words `term` is a substring of. */
-  private wordsContaining(term: string): number[] {
+  /** Ids of the words holding `term` at `place`. */
+  private wordsWith(term: string, place: Place): number[] {
     const { joined, starts, ids } = this.readVocabulary();
+    // One string of every word, each after a newline and the last before one
+    // (never in a word or a term): V8's indexOf runs over it, and the
+    // newlines around a term pin it to a word's start or end.
+    const before = place === 'start' || place === 'whole' ? '\n' : '';
+    const pattern = before + term + (place === 'end' || place === 'whole' ? '\n' : '');
     const found: number[] = [];
-    // One string of every word, each after a newline (never in a word or a term): V8's indexOf runs over it.
-    for (let at = joined.indexOf(term); at !== -1;) {
-      // The word holding offset `at`: the last start at or before it.
+    for (let at = joined.indexOf(pattern); at !== -1;) {
+      // The word holding the term: the last start at or before it.
+      const from = at + before.length;
       let lo = 0;
       let hi = starts.length - 1;
       while (lo < hi) {
         const mid = (lo + hi + 1) >> 1;
-        if (starts[mid] <= at) lo = mid;
+        if (starts[mid] <= from) lo = mid;
         else hi = mid - 1;
       }
       found.push(ids[lo]);
       if (lo + 1 >= starts.length) break;
-      at = joined.indexOf(term, starts[lo + 1]);
+      at = joined.indexOf(pattern, starts[lo + 1] - before.length);
     }
     return found;
   }
@@ -209,7 +232,7 @@ export class WordIndexReader {
       ids[i] = id;
       joined += '\n' + word;
     });
-    this.vocabulary = { joined, starts, ids };
+    this.vocabulary = { joined: joined + '\n', starts, ids };
     return this.vocabulary;
   }
 }

@@ -3,13 +3,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openIndexFile, type IndexDb } from '../../src/index/index-file.js';
-import { forEachRow, piecesOf, spansWords, WordIndexReader, WordIndexWriter, wordsOf, type RowSet } from '../../src/index/word-index.js';
+import {
+  forEachRow,
+  piecesOf,
+  spansWords,
+  WordIndexReader,
+  WordIndexWriter,
+  wordsOf,
+  type Place,
+  type RowSet,
+} from '../../src/index/word-index.js';
 
 function rowsOf(set: RowSet): number[] {
   const out: number[] = [];
   forEachRow(set, (n) => out.push(n));
   return out.sort((a, b) => a - b);
 }
+
+/** A piece at a place in a word, as a reference. */
+const AT: Record<Place, (word: string, piece: string) => boolean> = {
+  within: (w, p) => w.includes(p),
+  start: (w, p) => w.startsWith(p),
+  end: (w, p) => w.endsWith(p),
+  whole: (w, p) => w === p,
+};
 
 describe('word index', () => {
   let dir: string;
@@ -41,8 +58,16 @@ describe('word index', () => {
     expect([...wordsOf('  a\tb\nc\u00a0d  a ')]).toEqual(['a', 'b', 'c', 'd']);
     expect(spansWords('memory leak')).toBe(true);
     expect(spansWords('q"uote')).toBe(false);
-    expect(piecesOf(' memory  leak ')).toEqual(['memory', 'leak']);
-    expect(piecesOf('deadlock')).toEqual(['deadlock']);
+    // A space before a piece starts a word, one after it ends a word.
+    expect(piecesOf(' memory  leak')).toEqual([
+      { piece: 'memory', place: 'whole' },
+      { piece: 'leak', place: 'start' },
+    ]);
+    expect(piecesOf('of the\n')).toEqual([
+      { piece: 'of', place: 'end' },
+      { piece: 'the', place: 'whole' },
+    ]);
+    expect(piecesOf('deadlock')).toEqual([{ piece: 'deadlock', place: 'within' }]);
     expect(piecesOf('')).toEqual([]);
   });
 
@@ -60,6 +85,15 @@ describe('word index', () => {
     expect(rowsOf(r.rowsHolding('lockl'))).toEqual([]);
     expect(rowsOf(r.rowsHolding('k</'))).toEqual([70_000]);
     expect(rowsOf(r.rowsHolding('her'))).toEqual([256]);
+    // A piece's place in a word: the first and the last word of the vocabulary too.
+    expect(rowsOf(r.rowsHolding('lock', 'start'))).toEqual([256]);
+    expect(rowsOf(r.rowsHolding('lock', 'end'))).toEqual([1, 256]);
+    expect(rowsOf(r.rowsHolding('deadlock', 'whole'))).toEqual([1]);
+    expect(rowsOf(r.rowsHolding('a', 'whole'))).toEqual([255]);
+    expect(rowsOf(r.rowsHolding('dead', 'end'))).toEqual([]);
+    expect(rowsOf(r.rowsHolding('de', 'end'))).toEqual([70_000]);
+    expect(rowsOf(r.rowsHolding('ü', 'start'))).toEqual([70_000]);
+    expect(rowsOf(r.rowsHolding('k</b>', 'end'))).toEqual([70_000]);
     // Row 255 changes, row 1 goes: 'deadlocked' and 'parser' leave the vocabulary.
     r = write(texts, [
       [255, 'a thread'],
@@ -104,8 +138,11 @@ describe('word index', () => {
       }
       const r = write(texts, changes);
       for (const term of ['a', 'b', 'ab', 'bc', 'é', 'zé', 'ock', 'deadlock', 'x', '"', 'c<', 'q"u', 'nothing']) {
-        const expected = [...texts].filter(([, t]) => t.includes(term)).map(([n]) => n);
-        expect(rowsOf(r.rowsHolding(term)), `round ${round}, ${term}`).toEqual(expected.sort((a, b) => a - b));
+        expect(rowsOf(r.rowsHolding(term))).toEqual(rowsOf(r.rowsHolding(term, 'within')));
+        for (const place of ['within', 'start', 'end', 'whole'] as const) {
+          const holding = [...texts].filter(([, t]) => [...wordsOf(t)].some((w) => AT[place](w, term))).map(([n]) => n);
+          expect(rowsOf(r.rowsHolding(term, place)), `round ${round}, ${term} at ${place}`).toEqual(holding.sort((a, b) => a - b));
+        }
       }
     }
     expect(texts.size).toBeGreaterThan(50);
