@@ -7,6 +7,9 @@ import { firstHolding } from '../cache/repo-index.js';
 import { bugText } from '../gitbug/query-match.js';
 import type { Bug } from '../gitbug/types.js';
 
+const COLON = 0x3a;
+const ZERO = 0x30;
+
 export function encodeTexts(b: Pick<Bug, 'title' | 'comments'>): Buffer {
   const parts: string[] = [];
   for (const text of [b.title, ...b.comments.map((c) => c.message)]) parts.push(`${Buffer.byteLength(text)}:`, text);
@@ -16,12 +19,18 @@ export function encodeTexts(b: Pick<Bug, 'title' | 'comments'>): Buffer {
 /** The byte ranges of the texts, the title first: [start, end) pairs, flat. */
 function spansIn(body: Buffer): number[] {
   const spans: number[] = [];
+  // The counts read a digit at a time: a toString and an indexOf call for
+  // each text cost more than the search itself.
   for (let at = 0; at < body.length;) {
-    const colon = body.indexOf(0x3a, at);
-    if (colon === -1) break;
-    const end = colon + 1 + Number(body.toString('latin1', at, colon));
-    spans.push(colon + 1, end);
-    at = end;
+    let count = 0;
+    for (; body[at] !== COLON; at++) {
+      const digit = body[at] - ZERO;
+      // Not what encodeTexts wrote (a damaged file): the texts end here.
+      if (!(digit >= 0 && digit <= 9)) return spans;
+      count = count * 10 + digit;
+    }
+    spans.push(at + 1, Math.min(at + 1 + count, body.length));
+    at += 1 + count;
   }
   return spans;
 }
@@ -44,44 +53,23 @@ const TO_ASCII = [Buffer.from('\u212a'), Buffer.from('\u0130')];
 const ASCII = /^\p{ASCII}*$/u;
 
 /**
- * The stored bytes with ASCII letters lowercased, as a string whose indexes
- * are byte offsets; undefined when a term could match here in a way this
- * cannot see (then the texts are decoded and lowercased instead). Why: an
- * ASCII term matches the lowercased text exactly where it matches these
- * bytes, and folding them is a copy, where decoding and lowercasing every
- * comment to look for a term was most of a snippet's cost.
+ * Whether an ASCII term can be looked for in the stored bytes (folded): not
+ * when a character here lowercases to ASCII from outside it.
  */
-function foldedBytes(body: Buffer): string | undefined {
-  if (TO_ASCII.some((b) => body.includes(b))) return undefined;
-  // latin1 maps a byte to a character and lowercases within latin1: bytes of
-  // 0x80 and up stay 0x80 and up, so they never match an ASCII term.
-  return body.toString('latin1').toLowerCase();
+function foldable(body: Buffer): boolean {
+  return !TO_ASCII.some((b) => body.includes(b));
 }
 
 /**
- * Where `needle` (lowercased) first occurs within one text from text `first`
- * on: the text's place in `spans` and the match's byte offset.
+ * A text's bytes with their ASCII letters lowercased, as a string whose
+ * indexes are byte offsets. Why: an ASCII term matches the lowercased text
+ * exactly where it matches these bytes (in a foldable body), and folding
+ * them is a copy, where decoding and lowercasing each comment was most of a
+ * snippet's cost. latin1 maps a byte to a character and lowercases within
+ * latin1: bytes of 0x80 and up stay 0x80 and up, so they never match.
  */
-function foldedMatch(folded: string, spans: readonly number[], needle: string, first: number): { span: number; at: number } | undefined {
-  let i = first * 2;
-  while (i < spans.length) {
-    const at = folded.indexOf(needle, spans[i]);
-    if (at === -1) return undefined;
-    // Past the texts that end before it does, but the one it starts in (one
-    // search skips them all, rather than one search each).
-    while (i < spans.length && spans[i + 1] < at + needle.length) {
-      if (at >= spans[i] && needle.length > 0) break;
-      i += 2;
-    }
-    if (i >= spans.length) return undefined;
-    // In text i, or in the count before it (then search again from its start).
-    if (at >= spans[i]) {
-      if (at + needle.length <= spans[i + 1]) return { span: i, at };
-      // Across the text's end: so would any later match in it be.
-      i += 2;
-    }
-  }
-  return undefined;
+function folded(body: Buffer, start: number, end: number): string {
+  return body.toString('latin1', start, end).toLowerCase();
 }
 
 /**
@@ -89,23 +77,26 @@ function foldedMatch(folded: string, spans: readonly number[], needle: string, f
  * toLowerCase has it: the comment's message and the match's offset in it.
  */
 export function findInComments(body: Buffer, needle: string): { text: string; at: number } | undefined {
-  const folded = ASCII.test(needle) ? foldedBytes(body) : undefined;
-  if (folded === undefined) return firstHolding(textsIn(body, 1), needle);
+  if (!ASCII.test(needle) || !foldable(body)) return firstHolding(textsIn(body, 1), needle);
   const spans = spansIn(body);
-  const found = foldedMatch(folded, spans, needle, 1);
-  if (!found) return undefined;
-  const start = spans[found.span];
-  return { text: body.toString('utf8', start, spans[found.span + 1]), at: body.toString('utf8', start, found.at).length };
+  // A comment at a time: the term mostly shows in one of the first.
+  for (let i = 2; i < spans.length; i += 2) {
+    const [start, end] = [spans[i], spans[i + 1]];
+    const at = folded(body, start, end).indexOf(needle);
+    if (at !== -1) return { text: body.toString('utf8', start, end), at: body.toString('utf8', start, start + at).length };
+  }
+  return undefined;
 }
 
 /** Whether every needle (lowercased) occurs in the texts as bugText joins them. */
 export function holdsAll(body: Buffer, needles: readonly string[]): boolean {
   // A needle with a newline may span two texts in bugText's joined form: only that form answers it.
-  const folded = needles.every((t) => ASCII.test(t) && !t.includes('\n')) ? foldedBytes(body) : undefined;
-  if (folded === undefined) {
+  if (!needles.every((t) => ASCII.test(t) && !t.includes('\n')) || !foldable(body)) {
     const text = bugTextIn(body);
     return needles.every((t) => text.includes(t));
   }
   const spans = spansIn(body);
-  return needles.every((t) => foldedMatch(folded, spans, t, 0) !== undefined);
+  const texts: string[] = [];
+  for (let i = 0; i < spans.length; i += 2) texts.push(folded(body, spans[i], spans[i + 1]));
+  return needles.every((t) => texts.some((text) => text.includes(t)));
 }

@@ -54,6 +54,14 @@ describe('stored bug texts', () => {
     expect(bugTextIn(body)).toBe('ab\ncd\nef12\nx');
   });
 
+  it('reads a damaged body up to where it stops making sense', () => {
+    const damaged = Buffer.from('1:t5:first-x:second');
+    expect(findInComments(damaged, 'first')).toEqual({ text: 'first', at: 0 });
+    expect(findInComments(damaged, 'second')).toBeUndefined();
+    expect(bugTextIn(Buffer.from('1:t99:cut short'))).toBe('t\ncut short');
+    expect(holdsAll(Buffer.from('1:t 3:abc'), ['abc'])).toBe(false);
+  });
+
   it('gives offsets in characters where a comment has wide characters before the term', () => {
     const body = encodeTexts(bugOf('t', ['😀é QUOTED here']));
     expect(findInComments(body, 'quoted')).toEqual({ text: '😀é QUOTED here', at: 4 });
