@@ -1,7 +1,7 @@
 // A bug's title and comment texts as the index stores them (list snippets,
 // terms that span words, the words a row held): each text's UTF-8 bytes
-// after their count, so no character inside a text can be taken for a
-// boundary, and a search of the bytes tells which text a match is in.
+// after their count, so a reader finds any text's bytes without decoding
+// the others, and no character inside a text can be taken for a boundary.
 
 import { firstHolding } from '../cache/repo-index.js';
 import { bugText } from '../gitbug/query-match.js';
@@ -81,7 +81,8 @@ export function findInComments(body: Buffer, needle: string): { text: string; at
   const spans = spansIn(body);
   // A comment at a time: the term mostly shows in one of the first.
   for (let i = 2; i < spans.length; i += 2) {
-    const [start, end] = [spans[i], spans[i + 1]];
+    const start = spans[i];
+    const end = spans[i + 1];
     const at = folded(body, start, end).indexOf(needle);
     if (at !== -1) return { text: body.toString('utf8', start, end), at: body.toString('utf8', start, start + at).length };
   }
