@@ -84,12 +84,13 @@ export class RepoIndex implements RepoView {
   list(req: Omit<ListRequest, 'kind'>): ListWire {
     const query = parseQuery(req.q ?? DEFAULT_QUERY);
     return listPage(req, runQueryWithCounts(this.search, query, undefined, pageWindow(req)), this.repo.damaged, (b) => {
-      const json = JSON.stringify(excerpt(b));
-      const term = snippetTerm(b.title, query.text);
-      if (term === undefined) return json;
-      const messages = b.comments.map((c) => c.message);
-      const found = firstHolding(messages, term);
-      return withSnippet(json, found && snippetAt(found.text, found.at, term.length));
+      const snippet = snippetFor(b.title, query.text, (term) =>
+        firstHolding(
+          b.comments.map((c) => c.message),
+          term,
+        ),
+      );
+      return withSnippet(JSON.stringify(excerpt(b)), snippet);
     });
   }
 
@@ -182,14 +183,21 @@ export function listExcerpt(
 const SNIPPET_CHARS = 160;
 
 /**
- * What a list's snippet looks for: the first free-text term, lowercased; none
- * when no term was asked or when the title holds it (the list shows the
- * title, and the comments are not read).
+ * The text around the first free-text term's first occurrence in a comment;
+ * none when no term was asked or when the title holds it (the list shows
+ * the title, and `find` is not asked).
  */
-export function snippetTerm(title: string, terms: readonly string[]): string | undefined {
+export function snippetFor(
+  title: string,
+  terms: readonly string[],
+  /** the first comment holding a term (lowercased), and where in it */
+  find: (term: string) => { text: string; at: number } | undefined,
+): string | undefined {
   if (terms.length === 0) return undefined;
-  const needle = terms[0].toLowerCase();
-  return title.toLowerCase().includes(needle) ? undefined : needle;
+  const term = terms[0].toLowerCase();
+  if (title.toLowerCase().includes(term)) return undefined;
+  const found = find(term);
+  return found && snippetAt(found.text, found.at, term.length);
 }
 
 /** The first text holding `needle` (lowercased), and where in it (in the lowercased text). */
@@ -203,7 +211,7 @@ export function firstHolding(texts: Iterable<string>, needle: string): { text: s
 }
 
 /** The text around a term of `length` characters found at `at`, spaces collapsed. */
-export function snippetAt(text: string, at: number, length: number): string {
+function snippetAt(text: string, at: number, length: number): string {
   const start = Math.max(0, at - Math.floor((SNIPPET_CHARS - length) / 2));
   const end = Math.min(text.length, start + SNIPPET_CHARS);
   const body = text.slice(start, end).replace(/\s+/g, ' ').trim();

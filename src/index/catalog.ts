@@ -48,11 +48,6 @@ export function toRow(b: CompiledBug): BugRow {
  * catalog or is being written (then stored as bugs.excerpt), so both ways of
  * answering a list give the same bytes.
  */
-/** A row's excerpt as JSON: as the index stores it (bugs.excerpt) and as a list sends it. */
-export function excerptJson(r: BugRow): string {
-  return JSON.stringify(rowExcerpt(r));
-}
-
 export function rowExcerpt(r: BugRow): BugExcerpt {
   const { id, title, status, labels, author, createdAt, editedAt } = r;
   return listExcerpt(
@@ -60,6 +55,11 @@ export function rowExcerpt(r: BugRow): BugExcerpt {
     r.comments,
     r.closedAt,
   );
+}
+
+/** A row's excerpt as JSON: as the index stores it (bugs.excerpt) and as a list sends it. */
+export function excerptJson(r: BugRow): string {
+  return JSON.stringify(rowExcerpt(r));
 }
 
 /** What the open of an index needs of a bug before any list: enough to diff, write and serve pages. */

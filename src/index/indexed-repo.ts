@@ -7,7 +7,7 @@
 // the lists built from the rows store it for the next open.
 
 import { DamagedDataError } from '../errors.js';
-import { listPage, pageWindow, readableId, snippetAt, snippetTerm, withSnippet, type RepoView } from '../cache/repo-index.js';
+import { listPage, pageWindow, readableId, snippetFor, withSnippet, type RepoView } from '../cache/repo-index.js';
 import { parseBugJson, type BugJson, type ListRequest, type ListWire } from '../cache/protocol.js';
 import { resolvePrefix } from '../gitbug/id.js';
 import { buildSearchIndex, runQueryWithCounts, type SearchIndex } from '../gitbug/query-match.js';
@@ -210,12 +210,11 @@ export class IndexedRepo implements RepoView {
     return this.inRead(() => {
       const found = runQueryWithCounts(search, query, (needles) => this.textMatch(needles), pageWindow(req));
       return listPage(req, found, this.ids().damaged, (r) => {
-        const json = this.excerptJson(r);
-        const term = snippetTerm(r.title, query.text);
-        if (term === undefined) return json;
-        const body = this.readBody(this.ids().nOf.get(r.id)!);
-        const hit = body && findInComments(body, term);
-        return withSnippet(json, hit && snippetAt(hit.text, hit.at, term.length));
+        const snippet = snippetFor(r.title, query.text, (term) => {
+          const body = this.readBody(this.ids().nOf.get(r.id)!);
+          return body && findInComments(body, term);
+        });
+        return withSnippet(this.excerptJson(r), snippet);
       });
     });
   }
