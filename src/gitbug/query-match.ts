@@ -64,7 +64,7 @@ export function bugText(b: Pick<Bug, 'title' | 'comments'>): string {
   return text;
 }
 
-/** Bug positions whose text holds every needle (lowercased), or null when none does. */
+/** Bug positions whose text holds every needle (lowercased), as a new mask the query may change; null when none does. */
 export type TextMatch = (needles: readonly string[]) => Uint8Array | null;
 
 interface Person {
@@ -325,10 +325,13 @@ function scan<T extends Indexable>(index: SearchIndex<T>, q: Query, textMatch: T
 function filtersOf<T extends Indexable>(index: SearchIndex<T>, q: Query, textMatch: TextMatch | undefined): Uint8Array | null {
   const n = index.bugs.length;
   let passing: Uint8Array | undefined;
-  /** Keeps the bugs `bits` has; false when none is left. */
-  const keep = (bits: Uint8Array): boolean => {
+  /**
+   * Keeps the bugs `bits` has; false when none is left. `owned`: bits made
+   * for this query, taken as they are; the index's own sets are copied.
+   */
+  const keep = (bits: Uint8Array, owned = false): boolean => {
     if (!passing) {
-      passing = bits.slice();
+      passing = owned ? bits : bits.slice();
       return passing.includes(1);
     }
     let any = 0;
@@ -348,7 +351,7 @@ function filtersOf<T extends Indexable>(index: SearchIndex<T>, q: Query, textMat
     const author = index.author;
     const bits = new Uint8Array(n);
     for (let i = 0; i < n; i++) bits[i] = who[author[i]];
-    if (!keep(bits)) return null;
+    if (!keep(bits, true)) return null;
   }
 
   for (const [names, listsOf] of [
@@ -362,23 +365,24 @@ function filtersOf<T extends Indexable>(index: SearchIndex<T>, q: Query, textMat
     const { at, end } = listsOf();
     const bits = new Uint8Array(n);
     for (let i = 0, k = 0; i < n; i++) for (; k < end[i]; k++) bits[i] |= who[at[k]];
-    if (!keep(bits)) return null;
+    if (!keep(bits, true)) return null;
   }
 
-  if (q.titles.length > 0 && !keep(holdingAll(index.titles, q.titles))) return null;
+  if (q.titles.length > 0 && !keep(maskHoldingAll(index.titles, q.titles), true)) return null;
 
   if (q.text.length > 0) {
-    const texts = index.texts;
-    if (!texts && !textMatch) throw new Error("free text needs the bugs' text or a text index");
-    const matching = texts ? holdingAll(texts, q.text) : textMatch!(q.text.map((t) => t.toLowerCase()));
-    if (!matching || !keep(matching)) return null;
+    let matching: Uint8Array | null;
+    if (index.texts) matching = maskHoldingAll(index.texts, q.text);
+    else if (textMatch) matching = textMatch(q.text.map((t) => t.toLowerCase()));
+    else throw new Error("free text needs the bugs' text or a text index");
+    if (!matching || !keep(matching, true)) return null;
   }
 
   return passing ?? new Uint8Array(n).fill(1);
 }
 
-/** The texts (lowercased) holding every term, case-insensitively. */
-function holdingAll(texts: readonly string[], terms: readonly string[]): Uint8Array {
+/** Which of the texts (lowercased) hold every term, case-insensitively: 1 for each that does. */
+function maskHoldingAll(texts: readonly string[], terms: readonly string[]): Uint8Array {
   const needles = terms.map((t) => t.toLowerCase());
   const bits = new Uint8Array(texts.length);
   for (let i = 0; i < texts.length; i++) bits[i] = needles.every((t) => texts[i].includes(t)) ? 1 : 0;

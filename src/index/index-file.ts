@@ -94,10 +94,10 @@ export function isWriteFailure(err: unknown): boolean {
   );
 }
 
-/** Removes the file and its WAL companions. */
 /** The files SQLite keeps beside a database in use. */
 const companionsOf = (file: string) => [`${file}-wal`, `${file}-shm`, `${file}-journal`];
 
+/** Removes the file and its WAL companions. */
 export function discardIndexFile(file: string): void {
   for (const f of [file, ...companionsOf(file)]) rmSync(f, { force: true });
 }

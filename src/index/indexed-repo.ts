@@ -14,6 +14,7 @@ import { buildSearchIndex, runQueryWithCounts, type SearchIndex } from '../gitbu
 import { DEFAULT_QUERY, parseQuery, type Query } from '../gitbug/query.js';
 import type { Bug, DamagedBug, Identity } from '../gitbug/types.js';
 import { findInComments, holdsAll } from './bug-texts.js';
+import { bugTableReader, type BugTableReader } from './bug-table.js';
 import { excerptJson, type BugRow } from './catalog.js';
 import { storeListView } from './catalog-table.js';
 import { listViewOf, statusOnly, viewPage, type ListView } from './list-view.js';
@@ -47,11 +48,7 @@ export class IndexedRepo implements RepoView {
   /** warm() has run to its end */
   private warmed = false;
   private readonly identityIds: string[];
-  private readonly readPage: (n: number) => Buffer | undefined;
-  private readonly pageOf: (id: string) => Buffer | undefined;
-  private readonly idsFrom: (low: string, high: string) => string[];
-  private readonly readBody: (n: number) => Buffer | undefined;
-  private readonly readExcerpt: (n: number) => string | undefined;
+  private readonly rows: BugTableReader;
   private readonly words: WordIndexReader;
   /** Runs `f` in one read transaction: SQLite otherwise starts one for every row read (~5 µs each here). */
   private readonly inRead: <T>(f: () => T) => T;
@@ -68,18 +65,7 @@ export class IndexedRepo implements RepoView {
     private readonly identities: ReadonlyMap<string, Identity>,
   ) {
     this.identityIds = [...identities.keys()].sort();
-    // As a BLOB: the stored UTF-8 bytes in a new buffer, ~10x cheaper than a
-    // JS string for a long page, and the worker can move the buffer away.
-    const page = db.prepare('SELECT CAST(page AS BLOB) FROM bugs WHERE n = ?').pluck();
-    this.readPage = (n) => page.get(n) as Buffer | undefined;
-    const pageById = db.prepare('SELECT CAST(page AS BLOB) FROM bugs WHERE id = ?').pluck();
-    this.pageOf = (id) => pageById.get(id) as Buffer | undefined;
-    const idRange = db.prepare('SELECT id FROM bugs WHERE id >= ? AND id < ? ORDER BY id LIMIT 2').pluck();
-    this.idsFrom = (low, high) => idRange.all(low, high) as string[];
-    const body = db.prepare('SELECT body FROM bug_body WHERE n = ?').pluck();
-    this.readBody = (n) => body.get(n) as Buffer | undefined;
-    const excerpt = db.prepare('SELECT excerpt FROM bugs WHERE n = ?').pluck();
-    this.readExcerpt = (n) => excerpt.get(n) as string | undefined;
+    this.rows = bugTableReader(db);
     this.words = new WordIndexReader(db);
     const inTransaction = db.transaction((f: () => unknown) => f());
     this.inRead = <T>(f: () => T) => inTransaction(f) as T;
@@ -180,7 +166,7 @@ export class IndexedRepo implements RepoView {
     const found = viewPage(view, query, pageWindow(req));
     const bugs: string[] = [];
     for (const n of found.ns) {
-      const json = this.readExcerpt(n);
+      const json = this.rows.excerpt(n);
       if (json === undefined) return undefined;
       bugs.push(json);
     }
@@ -197,7 +183,7 @@ export class IndexedRepo implements RepoView {
     const p = prefix.toLowerCase();
     if (!/^[0-9a-f]+$/.test(p)) return undefined;
     // Ids are lowercase hex: every id starting with p sorts below p + 'g'.
-    const found = this.idsFrom(p, p + 'g');
+    const found = this.rows.idsFrom(p, p + 'g');
     return found.length === 1 ? found[0] : undefined;
   }
 
@@ -211,7 +197,7 @@ export class IndexedRepo implements RepoView {
       const found = runQueryWithCounts(search, query, (needles) => this.textMatch(needles), pageWindow(req));
       return listPage(req, found, this.ids().damaged, (r) => {
         const snippet = snippetFor(r.title, query.text, (term) => {
-          const body = this.readBody(this.ids().nOf.get(r.id)!);
+          const body = this.rows.body(this.ids().nOf.get(r.id)!);
           return body && findInComments(body, term);
         });
         return withSnippet(this.excerptJson(r), snippet);
@@ -225,11 +211,11 @@ export class IndexedRepo implements RepoView {
 
   bugJson(prefix: string): BugJson {
     const one = this.onePage(prefix);
-    const json = one === undefined ? undefined : this.pageOf(one);
+    const json = one === undefined ? undefined : this.rows.pageById(one);
     if (one !== undefined && json !== undefined) return { id: one, json };
     const { bugIds, damagedById, nOf } = this.ids();
     const id = readableId(bugIds, damagedById, prefix);
-    const page = this.readPage(nOf.get(id)!);
+    const page = this.rows.page(nOf.get(id)!);
     if (page === undefined) throw new DamagedDataError(id, 'the bug left the index while this worker was answering; try again');
     return { id, json: page };
   }
@@ -271,7 +257,7 @@ export class IndexedRepo implements RepoView {
       const at = n < position.length ? position[n] : -1;
       if (at === -1) return;
       if (spanning.length > 0) {
-        const body = this.readBody(n);
+        const body = this.rows.body(n);
         if (!body || !holdsAll(body, spanning)) return;
       }
       mask[at] = 1;

@@ -27,6 +27,7 @@ import { BUGS_PREFIX, IDENTITIES_PREFIX } from '../gitbug/refs.js';
 import { bugText } from '../gitbug/query-match.js';
 import type { CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
 import { bugTextIn, encodeTexts } from './bug-texts.js';
+import { bugTableReader, bugTableWriter } from './bug-table.js';
 import { WordIndexWriter, wordsOf } from './word-index.js';
 import { bugRefsOf, listRefs, shardRefs, type ListedRefs } from './listed-refs.js';
 import { encodeCatalog, excerptJson, SHARDS, shardOf, toRow, type BugRow, type CatalogEntry, type CatalogKey } from './catalog.js';
@@ -309,7 +310,7 @@ export async function rehearseOpen(store: GitStore, file: string): Promise<Prepa
       encodeCatalog(entries);
       carriedView(db, writes, entries, []);
       for (const e of entries) excerptJson(e.row!);
-      db.prepare('SELECT CAST(page AS BLOB) FROM bugs WHERE id = ?').pluck().get(key.id);
+      bugTableReader(db).pageById(key.id);
     }
     mapIndexFile(db, false);
     return { file, db, ino, writes, old };
@@ -355,21 +356,17 @@ function diffPlan(
   };
 }
 
-/** The statements that write bugs and identities. */
-function writer(db: IndexDb, loaded: LoadedRepository) {
-  const upsertPage = db
-    .prepare(
-      'INSERT INTO bugs (id, page, excerpt) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET page = excluded.page, excerpt = excluded.excerpt RETURNING n',
-    )
-    .pluck();
-  const deletePage = db.prepare('DELETE FROM bugs WHERE n = ?');
-  const putBody = db.prepare('INSERT OR REPLACE INTO bug_body (n, body) VALUES (?, ?)');
-  const deleteBody = db.prepare('DELETE FROM bug_body WHERE n = ?');
-  const readBody = db.prepare('SELECT body FROM bug_body WHERE n = ?').pluck();
+/**
+ * The statements that write bugs and identities. `newFile`: the index is a
+ * new, empty file (a first write), so no row holds words yet.
+ */
+function writer(db: IndexDb, loaded: LoadedRepository, newFile = false) {
+  const rows = bugTableWriter(db);
+  const read = bugTableReader(db);
   const words = new WordIndexWriter(db);
-  /** The words row n holds now (none for a new row). */
+  /** The words row n holds now (none for a new row, nor in a new file). */
   const wordsAt = (n: number) => {
-    const body = readBody.get(n) as Buffer | undefined;
+    const body = newFile ? undefined : read.body(n);
     return body === undefined ? new Set<string>() : wordsOf(bugTextIn(body));
   };
   const putIdentity = db.prepare('INSERT OR REPLACE INTO identities (id, head, identity) VALUES (?, ?, ?)');
@@ -379,17 +376,16 @@ function writer(db: IndexDb, loaded: LoadedRepository) {
     /** Writes a compiled bug's page and text (over any left by an interrupted write); its catalog entry. */
     bug(b: CompiledBug): CatalogEntry {
       const row = toRow(b);
-      const n = upsertPage.get(b.id, JSON.stringify(publicBug(b)), excerptJson(row)) as number;
+      const n = rows.put(b.id, JSON.stringify(publicBug(b)), excerptJson(row));
       words.change(n, wordsAt(n), wordsOf(bugText(b)));
-      putBody.run(n, encodeTexts(b));
+      rows.putBody(n, encodeTexts(b));
       return { id: b.id, n, head: headOf(b.id), uses: loaded.uses.get(b.id) ?? [], row, damaged: null };
     },
     /** Removes what the index held for bug row n (gone, or damaged now). */
     drop(n: number): void {
       if (n === 0) return;
       words.change(n, wordsAt(n), new Set());
-      deletePage.run(n);
-      deleteBody.run(n);
+      rows.drop(n);
     },
     /** The catalog entry of a bug that could not be compiled (it has no page or text). */
     damaged(d: DamagedBug): CatalogEntry {
@@ -476,8 +472,8 @@ function carriedView(db: IndexDb, writes: number, fresh: Iterable<CatalogEntry>,
     const { status, createClock, editClock, createdAt, editedAt } = row;
     written.push({ id, n, status, createClock, editClock, createdAt, editedAt });
   }
-  const idOf = db.prepare('SELECT id FROM bugs WHERE n = ?').pluck();
-  return updateListView(view, new Set(dropped.filter((n) => n > 0)), written, (n) => idOf.get(n) as string);
+  const read = bugTableReader(db);
+  return updateListView(view, new Set(dropped.filter((n) => n > 0)), written, (n) => read.idOf(n)!);
 }
 
 interface IdentityChanges {
@@ -517,7 +513,7 @@ function firstWrite(file: string, loaded: LoadedRepository): PendingWrite {
       try {
         if (!bulk) {
           const { db, path } = createBulkIndexFile(file);
-          bulk = { db, path, w: writer(db, loaded) };
+          bulk = { db, path, w: writer(db, loaded, true) };
           db.exec('BEGIN');
         }
         const { db, path, w } = bulk;
@@ -572,7 +568,7 @@ export async function readRepository(store: GitStore, file: string): Promise<Loa
         keys.set(k, shard);
         readRows(db, k, shard).forEach((r, i) => rows.set(shard[i].id, r));
       }
-      const pages = new Map(db.prepare('SELECT id, page FROM bugs').raw().all() as [string, string][]);
+      const pages = new Map(bugTableReader(db).allPages());
       return { old, keys, rows, pages };
     })();
     const listed = await listing;
