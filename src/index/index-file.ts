@@ -15,7 +15,7 @@ export type IndexDb = Database.Database;
 /** Marks a file as ours; a file without it is foreign. */
 const FORMAT = 'bugserve-bug-index';
 /** Bumped whenever the tables or what a row holds change: an older file is rebuilt. */
-export const SCHEMA_VERSION = 10;
+export const SCHEMA_VERSION = 11;
 
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -39,7 +39,11 @@ CREATE TABLE bug_body (n INTEGER PRIMARY KEY, body BLOB NOT NULL);
 -- Free text (word-index.ts): the distinct words of every compiled bug's
 -- lowercased title and comments (bugText), each with the rows (bugs.n)
 -- holding it: per block of 256 rows that has one, the block and a bitmap.
-CREATE TABLE words (id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE, rows BLOB NOT NULL);
+-- An id is never given twice (AUTOINCREMENT): word_positions names words by id.
+CREATE TABLE words (id INTEGER PRIMARY KEY AUTOINCREMENT, word TEXT NOT NULL UNIQUE, rows BLOB NOT NULL);
+-- Phrases (word-positions.ts): per word and block of 256 rows (key: word id
+-- * 2^24 + block, one lookup), where the word stands in each row holding it.
+CREATE TABLE word_positions (key INTEGER PRIMARY KEY, data BLOB NOT NULL);
 `;
 
 /** The file of repository `name` ("group/app") under the cache folder. */

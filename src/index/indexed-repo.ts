@@ -20,7 +20,8 @@ import { storeListView } from './catalog-table.js';
 import { listViewOf, statusOnly, viewPage, type ListView } from './list-view.js';
 import type { CatalogSource } from './catalog-source.js';
 import { isCorruption, isWriteFailure, type IndexDb } from './index-file.js';
-import { bothOf, forEachRow, piecesOf, spansWords, WordIndexReader, type RowSet } from './word-index.js';
+import { bothOf, countRows, forEachRow, piecesOf, spansWords, WordIndexReader, type Place, type RowSet } from './word-index.js';
+import { isPlainPhrase, phraseWords, positionsReader, rowsWithPhrase, storedBlocks } from './word-positions.js';
 
 /** Lists warm() runs (each ~1-4 ms in a fresh thread). */
 const WARM_LISTS = 5;
@@ -50,6 +51,7 @@ export class IndexedRepo implements RepoView {
   private readonly identityIds: string[];
   private readonly rows: BugTableReader;
   private readonly words: WordIndexReader;
+  private readonly positions: (id: number, block: number) => Buffer | undefined;
   /** Runs `f` in one read transaction: SQLite otherwise starts one for every row read (~5 µs each here). */
   private readonly inRead: <T>(f: () => T) => T;
   private readonly excerptJsons = new WeakMap<BugRow, string>();
@@ -67,6 +69,7 @@ export class IndexedRepo implements RepoView {
     this.identityIds = [...identities.keys()].sort();
     this.rows = bugTableReader(db);
     this.words = new WordIndexReader(db);
+    this.positions = positionsReader(db);
     const inTransaction = db.transaction((f: () => unknown) => f());
     this.inRead = <T>(f: () => T) => inTransaction(f) as T;
   }
@@ -238,28 +241,53 @@ export class IndexedRepo implements RepoView {
 
   /**
    * Positions of the bugs whose text holds every needle: the word index
-   * answers a needle within a word exactly; a needle that spans words is
-   * checked against the texts of the rows holding its pieces.
+   * answers a needle within a word exactly; a needle that spans words keeps
+   * the rows holding its pieces where it stands, by the words' positions
+   * when it is a plain phrase (word-positions.ts), else by their texts.
    */
   private textMatch(needles: readonly string[]): Uint8Array | null {
     const { search, position } = this.ready();
     let rows: RowSet | undefined;
-    const spanning = needles.filter(spansWords);
+    const ids = new Map<string, number[]>();
+    const wordsWith = (piece: string, place: Place) => {
+      const key = `${place}:${piece}`;
+      let found = ids.get(key);
+      if (!found) ids.set(key, (found = this.words.wordsWith(piece, place)));
+      return found;
+    };
     // Every word of every needle (an empty needle has none: it is in every text).
     for (const { piece, place } of needles.flatMap(piecesOf)) {
-      const holding = this.words.rowsHolding(piece, place);
+      const holding = this.words.rowsOf(wordsWith(piece, place));
       rows = rows === undefined ? holding : bothOf(rows, holding);
       if (rows.size === 0) return null;
     }
+    const spanning = needles.filter(spansWords);
+    const fromTexts = spanning.filter((needle) => !isPlainPhrase(needle));
+    // A phrase has pieces, so rows is set whenever there is one.
+    if (rows) {
+      for (const phrase of spanning.filter(isPlainPhrase)) {
+        const words = phraseWords(phrase, wordsWith);
+        // A stored block of positions costs about what a candidate's texts
+        // do: a phrase whose pieces fit thousands of words (a big
+        // vocabulary's words ending in "e") reads the candidates instead.
+        if (storedBlocks(words, rows) > 2 * countRows(rows)) {
+          fromTexts.push(phrase);
+          continue;
+        }
+        rows = rowsWithPhrase(words, rows, this.positions);
+        if (rows.size === 0) return null;
+      }
+    }
+    const holds = (n: number) => {
+      if (fromTexts.length === 0) return true;
+      const body = this.rows.body(n);
+      return body !== undefined && holdsAll(body, fromTexts);
+    };
     const mask = new Uint8Array(search.bugs.length);
     let any = false;
     const test = (n: number) => {
       const at = n < position.length ? position[n] : -1;
-      if (at === -1) return;
-      if (spanning.length > 0) {
-        const body = this.rows.body(n);
-        if (!body || !holdsAll(body, spanning)) return;
-      }
+      if (at === -1 || !holds(n)) return;
       mask[at] = 1;
       any = true;
     };

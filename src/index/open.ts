@@ -29,6 +29,7 @@ import type { CompiledBug, DamagedBug, Identity } from '../gitbug/types.js';
 import { bugTextIn, encodeTexts } from './bug-texts.js';
 import { bugTableReader, bugTableWriter } from './bug-table.js';
 import { WordIndexWriter, wordsOf } from './word-index.js';
+import { wordPositions, WordPositionWriter } from './word-positions.js';
 import { bugRefsOf, listRefs, shardRefs, type ListedRefs } from './listed-refs.js';
 import { encodeCatalog, excerptJson, SHARDS, shardOf, toRow, type BugRow, type CatalogEntry, type CatalogKey } from './catalog.js';
 import {
@@ -364,6 +365,7 @@ function writer(db: IndexDb, loaded: LoadedRepository, newFile = false) {
   const rows = bugTableWriter(db);
   const read = bugTableReader(db);
   const words = new WordIndexWriter(db);
+  const positions = new WordPositionWriter(db, (word) => words.idOf(word));
   /** The words row n holds now (none for a new row, nor in a new file). */
   const wordsAt = (n: number) => {
     const body = newFile ? undefined : read.body(n);
@@ -377,14 +379,19 @@ function writer(db: IndexDb, loaded: LoadedRepository, newFile = false) {
     bug(b: CompiledBug): CatalogEntry {
       const row = toRow(b);
       const n = rows.put(b.id, JSON.stringify(publicBug(b)), excerptJson(row));
-      words.change(n, wordsAt(n), wordsOf(bugText(b)));
+      const before = wordsAt(n);
+      const after = wordPositions(bugText(b));
+      words.change(n, before, new Set(after.keys()));
+      positions.change(n, before, after);
       rows.putBody(n, encodeTexts(b));
       return { id: b.id, n, head: headOf(b.id), uses: loaded.uses.get(b.id) ?? [], row, damaged: null };
     },
     /** Removes what the index held for bug row n (gone, or damaged now). */
     drop(n: number): void {
       if (n === 0) return;
-      words.change(n, wordsAt(n), new Set());
+      const before = wordsAt(n);
+      words.change(n, before, new Set());
+      positions.change(n, before, undefined);
       rows.drop(n);
     },
     /** The catalog entry of a bug that could not be compiled (it has no page or text). */
@@ -399,7 +406,10 @@ function writer(db: IndexDb, loaded: LoadedRepository, newFile = false) {
     /** Stores a shard's entries (sorted by id); returns its keys and summary. */
     shard: shardWriter(db),
     /** Writes the words of the bugs written and dropped so far (before the commit). */
-    flushWords: () => words.flush(),
+    flushWords() {
+      words.flush();
+      positions.flush();
+    },
   };
 }
 

@@ -6,9 +6,8 @@
 // (hundreds to thousands of words, where the texts are millions of
 // characters) and a few bitmaps, with no candidate to check. A term with a
 // space takes as candidates the rows holding each of its pieces where the
-// term's spaces put it (" lock" starts a word: not "deadlock"), and checks
-// them; the index has no positions, so a phrase of common words checks most
-// rows.
+// term's spaces put it (" lock" starts a word: not "deadlock"); the words'
+// positions (word-positions.ts) or the texts then check them.
 
 import type { IndexDb } from './index-file.js';
 
@@ -16,16 +15,52 @@ import type { IndexDb } from './index-file.js';
 const SPACE = /\s/;
 const SPACES = /\s+/;
 /** Rows per bitmap: 32 bytes each. */
-const BLOCK = 256;
+export const BLOCK = 256;
 /** Bytes a block takes in a word's stored rows: its number, then its bitmap. */
 const ENTRY = 4 + BLOCK / 8;
 /** Pending bitmap changes a writer keeps before writing them (bounds its memory). */
 const MAX_PENDING = 1 << 16;
 
+/** Whether a UTF-16 code unit is whitespace as `\s` has it (every such character is one unit). */
+export function isSpaceCode(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/**
+ * Calls `f` with each word of a text (a run of non-space characters), in
+ * order, and whether exactly one space (U+0020) comes before it. A scan of
+ * the characters: splitting 45 MB of text with a regular expression cost a
+ * first index write over a second.
+ */
+export function forEachWord(text: string, f: (word: string, oneSpace: boolean) => void): void {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const gap = i;
+    while (i < n && isSpaceCode(text.charCodeAt(i))) i++;
+    if (i === n) return;
+    const start = i;
+    while (i < n && !isSpaceCode(text.charCodeAt(i))) i++;
+    f(text.slice(start, i), start - gap === 1 && text.charCodeAt(gap) === 0x20);
+  }
+}
+
 /** The distinct words of a text as bugText gives it (already lowercased). */
 export function wordsOf(text: string): Set<string> {
-  const words = new Set(text.split(SPACES));
-  words.delete('');
+  const words = new Set<string>();
+  forEachWord(text, (word) => words.add(word));
   return words;
 }
 
@@ -69,6 +104,13 @@ export function bothOf(a: RowSet, b: RowSet): RowSet {
     if (any === 0) a.delete(block);
   }
   return a;
+}
+
+/** How many rows the set holds. */
+export function countRows(rows: RowSet): number {
+  let count = 0;
+  for (const bits of rows.values()) for (const byte of bits) for (let b = byte; b !== 0; b &= b - 1) count++;
+  return count;
 }
 
 /** Calls `f` with every row of the set. */
@@ -120,14 +162,40 @@ export class WordIndexWriter {
   /** word -> block -> the bits to set and clear there */
   private readonly pending = new Map<string, Map<number, BlockChange>>();
   private pendingBlocks = 0;
+  /** word -> id, for the words asked of idOf (the vocabulary at most) */
+  private readonly ids = new Map<string, number>();
+  private nextId: number;
+  private readonly readId;
   private readonly readRows;
   private readonly putRows;
   private readonly dropWord;
 
   constructor(db: IndexDb) {
+    this.readId = db.prepare('SELECT id FROM words WHERE word = ?').pluck();
     this.readRows = db.prepare('SELECT rows FROM words WHERE word = ?').pluck();
-    this.putRows = db.prepare('INSERT INTO words (word, rows) VALUES (?, ?) ON CONFLICT (word) DO UPDATE SET rows = excluded.rows');
+    this.putRows = db.prepare('INSERT INTO words (id, word, rows) VALUES (?, ?, ?) ON CONFLICT (word) DO UPDATE SET rows = excluded.rows');
     this.dropWord = db.prepare('DELETE FROM words WHERE word = ?');
+    // Ids are never given twice (AUTOINCREMENT keeps the highest ever given):
+    // a worker still answering from an older vocabulary must not read a
+    // new word where its word was.
+    const last = db.prepare(
+      "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'words'), 0), coalesce(max(id), 0)) FROM words",
+    );
+    this.nextId = (last.pluck().get() as number) + 1;
+  }
+
+  /**
+   * The id of a word (bug_tokens stores words as ids): its row's, or a new
+   * one that its row gets when flush() writes it. A row that holds the word
+   * must be given to change() in the same transaction.
+   */
+  idOf(word: string): number {
+    let id = this.ids.get(word);
+    if (id === undefined) {
+      id = (this.readId.get(word) as number | undefined) ?? this.nextId++;
+      this.ids.set(word, id);
+    }
+    return id;
   }
 
   /** Row n held the words `before` (none for a new row) and now holds `after` (none for a row gone). */
@@ -148,7 +216,7 @@ export class WordIndexWriter {
         if (any === 0) rows.delete(block);
         else rows.set(block, bits);
       }
-      if (rows.size > 0) this.putRows.run(word, encodeRows(rows));
+      if (rows.size > 0) this.putRows.run(this.idOf(word), word, encodeRows(rows));
       else this.dropWord.run(word);
     }
     this.pending.clear();
@@ -189,14 +257,19 @@ export class WordIndexReader {
 
   /** The rows holding a word with `term` (lowercased, without a space) at `place` in it. */
   rowsHolding(term: string, place: Place = 'within'): RowSet {
+    return this.rowsOf(this.wordsWith(term, place));
+  }
+
+  /** The rows holding any of these words. */
+  rowsOf(ids: readonly number[]): RowSet {
     const rows: RowSet = new Map();
     // A word gone meanwhile (a newer worker wrote the file) holds no row.
-    for (const id of this.wordsWith(term, place)) decodeRows(this.readRows.get(id) as Buffer | undefined, rows);
+    for (const id of ids) decodeRows(this.readRows.get(id) as Buffer | undefined, rows);
     return rows;
   }
 
-  /** Ids of the words holding `term` at `place`. */
-  private wordsWith(term: string, place: Place): number[] {
+  /** Ids of the words holding `term` (lowercased, without a space) at `place`. */
+  wordsWith(term: string, place: Place): number[] {
     const { joined, starts, ids } = this.readVocabulary();
     // One string of every word, each after a newline and the last before one
     // (never in a word or a term): V8's indexOf runs over it, and the

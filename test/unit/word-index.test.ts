@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openIndexFile, type IndexDb } from '../../src/index/index-file.js';
 import {
+  countRows,
   forEachRow,
+  isSpaceCode,
   piecesOf,
   spansWords,
   WordIndexReader,
@@ -54,6 +56,12 @@ describe('word index', () => {
     return new WordIndexReader(db);
   }
 
+  it('takes for a space exactly what \\s matches, in every UTF-16 code unit', () => {
+    const differ: number[] = [];
+    for (let c = 0; c <= 0xffff; c++) if (isSpaceCode(c) !== /\s/.test(String.fromCharCode(c))) differ.push(c);
+    expect(differ).toEqual([]);
+  });
+
   it('splits words on any space and tells terms that span them', () => {
     expect([...wordsOf('  a\tb\nc\u00a0d  a ')]).toEqual(['a', 'b', 'c', 'd']);
     expect(spansWords('memory leak')).toBe(true);
@@ -81,6 +89,7 @@ describe('word index', () => {
     ]);
     expect(rowsOf(r.rowsHolding('deadlock'))).toEqual([1, 255, 70_000]);
     expect(rowsOf(r.rowsHolding('lock'))).toEqual([1, 255, 256, 70_000]);
+    expect(countRows(r.rowsHolding('lock'))).toBe(4);
     expect(rowsOf(r.rowsHolding('ï'))).toEqual([70_000]);
     expect(rowsOf(r.rowsHolding('lockl'))).toEqual([]);
     expect(rowsOf(r.rowsHolding('k</'))).toEqual([70_000]);
