@@ -323,6 +323,12 @@ export function storedBlocks(phrase: PhraseWords, candidates: RowSet): number {
 }
 
 /**
+ * Positions past this are not marked (a bug of 16M words is ~100 MB of
+ * text): a damaged block cannot make a query allocate without bound.
+ */
+const MAX_POSITION = 1 << 24;
+
+/**
  * Marks positions for one row at a time: a position is marked when its
  * stamp is the current row's, so moving to the next row clears nothing.
  */
@@ -330,6 +336,7 @@ class Marks {
   private stamps = new Int32Array(1024);
 
   mark(position: number, row: number): void {
+    if (position < 0 || position >= MAX_POSITION) return;
     if (position >= this.stamps.length) {
       const grown = new Int32Array(Math.max(position + 1, this.stamps.length * 2));
       grown.set(this.stamps);

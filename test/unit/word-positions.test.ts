@@ -110,6 +110,22 @@ describe('word positions', () => {
     expect(rowsWith('the of')).toEqual([1]);
   });
 
+  it('reads a damaged block without failing, and a row written over it is found', () => {
+    const texts = new Map<number, string>();
+    write(texts, [
+      [1, 'of the'],
+      [2, 'of the'],
+    ]);
+    // Not entries: a huge length, a huge gap between positions, a cut-short varint.
+    const garbage = Buffer.from([0, 0xff, 0xff, 0xff, 0xff, 0x7f, 2, 3, 0xff, 0xff, 0xff, 0xff, 0x0f, 0xff]);
+    for (const bytes of [garbage, garbage.subarray(6), Buffer.alloc(0)]) {
+      db.prepare('UPDATE word_positions SET data = ?').run(bytes);
+      expect(() => rowsWith('of the')).not.toThrow();
+    }
+    write(texts, [[1, 'x of the']]);
+    expect(rowsWith('of the')).toContain(1);
+  });
+
   it('answers every plain phrase as a substring search of the texts would, over random rewrites', () => {
     const r = random(7);
     const words = ['a', 'ab', 'ba', 'b', 'of', 'the', 'then', 'xof', 'é', 'aé'];
