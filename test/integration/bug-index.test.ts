@@ -301,3 +301,39 @@ describe('the persisted index stays identical to a from-scratch compile', () => 
     expect(again.notices).toEqual([]);
   }, 60_000);
 });
+
+describe('phrases over several blocks of rows, from word positions', () => {
+  const dir = tempDir('bugserve-phrases-');
+  const repo = join(dir.path, 'r.git');
+  const file = join(dir.path, 'cache', 'r.sqlite');
+
+  beforeAll(async () => {
+    // Three blocks of 256 rows, the generator's prose: common words, phrases in most bugs.
+    await generate({ path: repo, bugs: 600, identities: 8, comments: 3, seed: 11 });
+  }, 120_000);
+
+  afterAll(() => dir.remove());
+
+  it('answers every phrase as the texts do, a page of snippets included', async () => {
+    const expected = await truth(repo);
+    const got = await openPagesFirst(repo, file);
+    try {
+      expect(got.db, 'answered from the index').toBeDefined();
+      const phrases = ['"of the"', '"in the"', '"the lock"', '"e e"', '"a b"', '"s a"', '"of the lock"', '"to the" status:closed'];
+      // Not plain (two spaces, a tab, a space at an end): checked from the texts, as before.
+      const others = ['"of  the"', '"of\tthe"', '" the"', '"the "'];
+      for (const q of [...phrases, ...others]) {
+        const list = (view: RepoView) => view.list({ q, page: 1, perPage: 1000 });
+        expect(list(got.view), q).toEqual(list(expected));
+      }
+      // The phrase holds in bugs of every block (rows 1-256, 257-512, 513-600).
+      const listed = JSON.parse(got.view.list({ q: '"of the"', page: 1, perPage: 1000 }).bugsJson) as { id: string }[];
+      const ids = listed.map((b) => b.id);
+      const rowOf = got.db!.prepare('SELECT n FROM bugs WHERE id = ?').pluck();
+      const blocks = new Set(ids.map((id) => Math.floor((rowOf.get(id) as number) / 256)));
+      expect([...blocks].sort()).toEqual([0, 1, 2]);
+    } finally {
+      got.db?.close();
+    }
+  }, 120_000);
+});
