@@ -164,8 +164,10 @@ export class WordIndexWriter {
   private pendingBlocks = 0;
   /** word -> id, for the words asked of idOf (the vocabulary at most) */
   private readonly ids = new Map<string, number>();
-  private nextId: number;
+  /** the next new word's id, read in the caller's transaction when first needed */
+  private nextId: number | undefined;
   private readonly readId;
+  private readonly readLastId;
   private readonly readRows;
   private readonly putRows;
   private readonly dropWord;
@@ -178,21 +180,26 @@ export class WordIndexWriter {
     // Ids are never given twice (AUTOINCREMENT keeps the highest ever given):
     // a worker still answering from an older vocabulary must not read a
     // new word where its word was.
-    const last = db.prepare(
-      "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'words'), 0), coalesce(max(id), 0)) FROM words",
-    );
-    this.nextId = (last.pluck().get() as number) + 1;
+    this.readLastId = db
+      .prepare("SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'words'), 0), coalesce(max(id), 0)) FROM words")
+      .pluck();
   }
 
   /**
-   * The id of a word (bug_tokens stores words as ids): its row's, or a new
-   * one that its row gets when flush() writes it. A row that holds the word
-   * must be given to change() in the same transaction.
+   * The id of a word (word_positions names words by id): its row's, or a
+   * new one that its row gets when flush() writes it. Asked inside the
+   * writing transaction, so that another worker writing the file cannot
+   * have given the same id meanwhile; a row that holds the word must be
+   * given to change() in that transaction.
    */
   idOf(word: string): number {
     let id = this.ids.get(word);
     if (id === undefined) {
-      id = (this.readId.get(word) as number | undefined) ?? this.nextId++;
+      id = this.readId.get(word) as number | undefined;
+      if (id === undefined) {
+        this.nextId ??= (this.readLastId.get() as number) + 1;
+        id = this.nextId++;
+      }
       this.ids.set(word, id);
     }
     return id;

@@ -62,6 +62,28 @@ describe('word index', () => {
     expect(differ).toEqual([]);
   });
 
+  it('gives new words ids after those another connection wrote since the writer was made', () => {
+    const other = openIndexFile(join(dir, 'x.sqlite'));
+    try {
+      const late = new WordIndexWriter(db);
+      const early = new WordIndexWriter(other);
+      other.transaction(() => {
+        early.change(1, new Set(), new Set(['alpha']));
+        early.flush();
+      })();
+      db.transaction(() => {
+        late.change(2, new Set(), new Set(['beta']));
+        late.flush();
+      })();
+      const r = new WordIndexReader(db);
+      expect(rowsOf(r.rowsHolding('alpha'))).toEqual([1]);
+      expect(rowsOf(r.rowsHolding('beta'))).toEqual([2]);
+      expect(new Set([...r.wordsWith('alpha', 'whole'), ...r.wordsWith('beta', 'whole')]).size).toBe(2);
+    } finally {
+      other.close();
+    }
+  });
+
   it('splits words on any space and tells terms that span them', () => {
     expect([...wordsOf('  a\tb\nc\u00a0d  a ')]).toEqual(['a', 'b', 'c', 'd']);
     expect(spansWords('memory leak')).toBe(true);
