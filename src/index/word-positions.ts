@@ -145,25 +145,13 @@ class Entries {
   decode(into: Int32Array): [Int32Array, number] {
     // Each occurrence takes a byte at least.
     const out = into.length >= this.end - this.at ? into : new Int32Array(this.end - this.at);
-    const data = this.data;
-    const end = this.end;
-    let at = this.at;
     let count = 0;
     let position = 0;
-    // Integer steps only (this loop is most of a phrase query): a gap
-    // between two words of one text fits 28 bits, and a longer varint
-    // (only in a damaged file) is read past.
-    while (at < end) {
-      let b = data[at++];
-      let v = b & 0x7f;
-      for (let shift = 7; b & 0x80 && at < end; shift += 7) {
-        b = data[at++];
-        if (shift < 28) v |= (b & 0x7f) << shift;
-      }
-      position += v >>> 1;
-      out[count++] = (position << 1) | (v & 1);
+    while (this.at < this.end) {
+      const v = this.varint();
+      position += Math.floor(v / 2);
+      out[count++] = position * 2 + (v % 2);
     }
-    this.at = at;
     return [out, count];
   }
 

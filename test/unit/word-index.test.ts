@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openIndexFile, type IndexDb } from '../../src/index/index-file.js';
+import { describe, expect, it } from 'vitest';
+import { openIndexFile } from '../../src/index/index-file.js';
 import {
   countRows,
   forEachRow,
@@ -15,6 +12,7 @@ import {
   type Place,
   type RowSet,
 } from '../../src/index/word-index.js';
+import { freshIndexFile } from '../helpers/index-file.js';
 
 function rowsOf(set: RowSet): number[] {
   const out: number[] = [];
@@ -31,21 +29,12 @@ const AT: Record<Place, (word: string, piece: string) => boolean> = {
 };
 
 describe('word index', () => {
-  let dir: string;
-  let db: IndexDb;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'word-index-'));
-    db = openIndexFile(join(dir, 'x.sqlite'));
-  });
-  afterEach(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const index = freshIndexFile('word-index-');
 
   /** Writes rows' texts (undefined: the row goes), in one transaction, then reads afresh. */
   function write(texts: Map<number, string>, changes: [number, string | undefined][]): WordIndexReader {
-    const w = new WordIndexWriter(db);
-    db.transaction(() => {
+    const w = new WordIndexWriter(index.db);
+    index.db.transaction(() => {
       for (const [n, text] of changes) {
         w.change(n, wordsOf(texts.get(n) ?? ''), wordsOf(text ?? ''));
         if (text === undefined) texts.delete(n);
@@ -53,7 +42,7 @@ describe('word index', () => {
       }
       w.flush();
     })();
-    return new WordIndexReader(db);
+    return new WordIndexReader(index.db);
   }
 
   it('takes for a space exactly what \\s matches, in every UTF-16 code unit', () => {
@@ -63,19 +52,19 @@ describe('word index', () => {
   });
 
   it('gives new words ids after those another connection wrote since the writer was made', () => {
-    const other = openIndexFile(join(dir, 'x.sqlite'));
+    const other = openIndexFile(index.file);
     try {
-      const late = new WordIndexWriter(db);
+      const late = new WordIndexWriter(index.db);
       const early = new WordIndexWriter(other);
       other.transaction(() => {
         early.change(1, new Set(), new Set(['alpha']));
         early.flush();
       })();
-      db.transaction(() => {
+      index.db.transaction(() => {
         late.change(2, new Set(), new Set(['beta']));
         late.flush();
       })();
-      const r = new WordIndexReader(db);
+      const r = new WordIndexReader(index.db);
       expect(rowsOf(r.rowsHolding('alpha'))).toEqual([1]);
       expect(rowsOf(r.rowsHolding('beta'))).toEqual([2]);
       expect(new Set([...r.wordsWith('alpha', 'whole'), ...r.wordsWith('beta', 'whole')]).size).toBe(2);
@@ -132,7 +121,7 @@ describe('word index', () => {
     ]);
     expect(rowsOf(r.rowsHolding('deadlock'))).toEqual([70_000]);
     expect(rowsOf(r.rowsHolding('parse'))).toEqual([]);
-    const words = db.prepare('SELECT word FROM words ORDER BY word').pluck().all();
+    const words = index.db.prepare('SELECT word FROM words ORDER BY word').pluck().all();
     expect(words).toEqual([...new Set([...texts.values()].flatMap((t) => [...wordsOf(t)]))].sort());
   });
 
