@@ -35,8 +35,8 @@ const WARM_COST = [
     'thread (no copy, no object graph); the rest is the round trip. The bytes are the HTTP API body as they are.',
   'the same search, but the term is in comments, not titles: each shown bug gets a snippet, the text around the first ' +
     "comment holding the term, so the worker reads the 50 bugs' texts from the index (~270 KB for this page; bugs with " +
-    "more comments hold a word more often), searches each one's bytes with their ASCII letters lowercased, and decodes " +
-    'only the comment found.',
+    "more comments hold a word more often) and searches each one's bytes: memchr for the term's rarest letter in both " +
+    'cases, each hit compared with the ASCII letters lowercased; only ~1 KB around the match is decoded, not the comment.',
   'a term with a space: the bitmaps give the bugs holding a word ending in "of" and one starting with "the" (6,917 of ' +
     '10,000 here, 1,014 of which hold the phrase); then the word positions of those 13 words, per block of 256 bugs ' +
     '(~520 stored blocks, ~0.5 MB, ~300k positions), are walked a row at a time for an "of" right before a "the". ' +

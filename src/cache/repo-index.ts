@@ -191,17 +191,28 @@ export function snippetFor(
   title: string,
   terms: readonly string[],
   /** the first comment holding a term (lowercased), and where in it */
-  find: (term: string) => { text: string; at: number } | undefined,
+  find: (term: string, around: number) => Found | undefined,
 ): string | undefined {
   if (terms.length === 0) return undefined;
   const term = terms[0].toLowerCase();
   if (title.toLowerCase().includes(term)) return undefined;
-  const found = find(term);
-  return found && snippetAt(found.text, found.at, term.length);
+  const found = find(term, SNIPPET_CHARS);
+  return found && snippetAt(found, term.length);
+}
+
+/**
+ * A term found in a comment: the comment's text, or a window of it that
+ * holds more than `around` characters on each side it cuts (so a snippet of
+ * it is the snippet of the whole comment, its "…" included), and the
+ * match's offset in that text, in UTF-16 units.
+ */
+export interface Found {
+  text: string;
+  at: number;
 }
 
 /** The first text holding `needle` (lowercased), and where in it (in the lowercased text). */
-export function firstHolding(texts: Iterable<string>, needle: string): { text: string; at: number } | undefined {
+export function firstHolding(texts: Iterable<string>, needle: string): Found | undefined {
   for (const text of texts) {
     const at = text.toLowerCase().indexOf(needle);
     // toLowerCase keeps a text's length but for a dotted capital I.
@@ -210,8 +221,9 @@ export function firstHolding(texts: Iterable<string>, needle: string): { text: s
   return undefined;
 }
 
-/** The text around a term of `length` characters found at `at`, spaces collapsed. */
-function snippetAt(text: string, at: number, length: number): string {
+/** The text around a term of `length` characters found at `found.at`, spaces collapsed. */
+function snippetAt(found: Found, length: number): string {
+  const { text, at } = found;
   const start = Math.max(0, at - Math.floor((SNIPPET_CHARS - length) / 2));
   const end = Math.min(text.length, start + SNIPPET_CHARS);
   const body = text.slice(start, end).replace(/\s+/g, ' ').trim();

@@ -199,9 +199,9 @@ export class IndexedRepo implements RepoView {
     return this.inRead(() => {
       const found = runQueryWithCounts(search, query, (needles) => this.textMatch(needles), pageWindow(req));
       return listPage(req, found, this.ids().damaged, (r) => {
-        const snippet = snippetFor(r.title, query.text, (term) => {
+        const snippet = snippetFor(r.title, query.text, (term, around) => {
           const body = this.rows.body(this.ids().nOf.get(r.id)!);
-          return body && findInComments(body, term);
+          return body && findInComments(body, term, around);
         });
         return withSnippet(this.excerptJson(r), snippet);
       });

@@ -108,6 +108,12 @@ function encodeOccurrences(values: readonly number[], arena: Arena): Uint8Array 
 }
 
 /** Reads a stored block entry by entry: each row's offset, then its occurrences. */
+/** An entry's occurrences, decoded (Entries.decode): a buffer reused from entry to entry. */
+interface Decoded {
+  occurrences: Int32Array;
+  count: number;
+}
+
 class Entries {
   private at = 0;
   /** the current entry's row offset (BLOCK once past the last) */
@@ -142,17 +148,19 @@ class Entries {
    * and returned): each as position * 2 + (one space before ? 1 : 0).
    * Returns them and their count.
    */
-  decode(into: Int32Array): [Int32Array, number] {
+  decode(into: Decoded): void {
     // Each occurrence takes a byte at least.
-    const out = into.length >= this.end - this.at ? into : new Int32Array(this.end - this.at);
+    if (into.occurrences.length < this.end - this.at) into.occurrences = new Int32Array(this.end - this.at);
+    const out = into.occurrences;
     let count = 0;
     let position = 0;
     while (this.at < this.end) {
       const v = this.varint();
-      position += Math.floor(v / 2);
-      out[count++] = position * 2 + (v % 2);
+      // Integer steps while they fit (a damaged block's can exceed 31 bits).
+      position += v <= 0x7fffffff ? v >>> 1 : Math.floor(v / 2);
+      out[count++] = position * 2 + (v & 1);
     }
-    return [out, count];
+    into.count = count;
   }
 
   private varint(): number {
@@ -356,7 +364,7 @@ export function rowsWithPhrase(
   // Per piece, its words' blocks bucketed by the row of their current entry:
   // rows are taken in order and each entry is visited once.
   const queues = pieces.map(() => Array.from({ length: BLOCK }, (): Entries[] => []));
-  let decoded: Int32Array = new Int32Array(1024);
+  const decoded: Decoded = { occurrences: new Int32Array(1024), count: 0 };
   let row = 0;
   for (const [block, bits] of candidates) {
     let missing = false;
@@ -382,16 +390,16 @@ export function rowsWithPhrase(
         const here = queues[i][offset];
         for (const e of here) {
           if (candidate && (i < lastPiece || !hit)) {
-            let count: number;
-            [decoded, count] = e.decode(decoded);
+            e.decode(decoded);
             // The first piece anywhere; the others only after exactly one space.
-            if (i < lastPiece) markAll(decoded, count, marks[i], row, i > 0);
-            else hit = endsPhrase(decoded, count, marks, row);
+            if (i < lastPiece) markAll(decoded, marks[i], row, i > 0);
+            else hit = endsPhrase(decoded, marks, row);
           }
           // Entries out of row order (a damaged file) are left out.
           if (e.next() && e.offset > offset) queues[i][e.offset].push(e);
         }
-        here.length = 0;
+        // Only when there is something to clear: setting an array's length is a runtime call.
+        if (here.length > 0) here.length = 0;
       }
       if (hit) {
         hits[offset >> 3] |= 1 << (offset & 7);
@@ -404,7 +412,7 @@ export function rowsWithPhrase(
 }
 
 /** Marks the decoded occurrences (only those after exactly one space when `spaced`). */
-function markAll(occurrences: Int32Array, count: number, marks: Marks, row: number, spaced: boolean): void {
+function markAll({ occurrences, count }: Decoded, marks: Marks, row: number, spaced: boolean): void {
   for (let k = 0; k < count; k++) {
     const v = occurrences[k];
     if (!spaced || (v & 1) === 1) marks.mark(v >> 1, row);
@@ -412,7 +420,7 @@ function markAll(occurrences: Int32Array, count: number, marks: Marks, row: numb
 }
 
 /** Whether a decoded occurrence, after exactly one space, ends the phrase the marks hold the rest of. */
-function endsPhrase(occurrences: Int32Array, count: number, marks: readonly Marks[], row: number): boolean {
+function endsPhrase({ occurrences, count }: Decoded, marks: readonly Marks[], row: number): boolean {
   for (let k = 0; k < count; k++) {
     const v = occurrences[k];
     if ((v & 1) === 0) continue;
