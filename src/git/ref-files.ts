@@ -64,6 +64,26 @@ export function withLooseRefs(packed: ReadonlyMap<string, string>, loose: Readon
   return merged;
 }
 
+/** What a loose ref file holds ("<oid>\n" or "ref: <name>\n"), in one read into this. */
+const refBytes = Buffer.allocUnsafe(256);
+
+/**
+ * A file expected to be small, as text: open, one read, close. readFileSync
+ * also stats it and allocates for it, and a first build lists 10k loose
+ * refs (~40% slower that way here).
+ */
+function readSmallFile(file: string): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const n = fs.readSync(fd, refBytes, 0, refBytes.length, 0);
+    // Not a ref git wrote: read whole, as before, for whatever reports it.
+    if (n === refBytes.length) return fs.readFileSync(file, 'utf8');
+    return refBytes.toString('utf8', 0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Loose ref files under `dir` (recursively), as full ref name -> trimmed content. */
 export function readLooseRefs(gitdir: string, dir: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -83,7 +103,7 @@ export function readLooseRefs(gitdir: string, dir: string): Map<string, string> 
       }
       if (e.name.endsWith('.lock')) continue;
       try {
-        out.set(name, fs.readFileSync(path.join(gitdir, name), 'utf8').trim());
+        out.set(name, readSmallFile(`${gitdir}/${name}`).trim());
       } catch (err) {
         // Deleted between readdir and read: the ref is gone.
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

@@ -24,19 +24,25 @@ export interface BugTableReader {
 }
 
 export function bugTableReader(db: IndexDb): BugTableReader {
-  const page = db.prepare('SELECT CAST(page AS BLOB) FROM bugs WHERE n = ?').pluck();
-  const pageById = db.prepare('SELECT CAST(page AS BLOB) FROM bugs WHERE id = ?').pluck();
-  const excerpt = db.prepare('SELECT excerpt FROM bugs WHERE n = ?').pluck();
-  const body = db.prepare('SELECT body FROM bug_body WHERE n = ?').pluck();
-  const idOf = db.prepare('SELECT id FROM bugs WHERE n = ?').pluck();
-  const idRange = db.prepare('SELECT id FROM bugs WHERE id >= ? AND id < ? ORDER BY id LIMIT 2').pluck();
+  // Each statement prepared on first use: most readers use one or two (a
+  // push's open reads a few bodies), and preparing costs ~15 µs each.
+  const statement = (sql: string) => {
+    let prepared: ReturnType<IndexDb['prepare']> | undefined;
+    return () => (prepared ??= db.prepare(sql).pluck());
+  };
+  const page = statement('SELECT CAST(page AS BLOB) FROM bugs WHERE n = ?');
+  const pageById = statement('SELECT CAST(page AS BLOB) FROM bugs WHERE id = ?');
+  const excerpt = statement('SELECT excerpt FROM bugs WHERE n = ?');
+  const body = statement('SELECT body FROM bug_body WHERE n = ?');
+  const idOf = statement('SELECT id FROM bugs WHERE n = ?');
+  const idRange = statement('SELECT id FROM bugs WHERE id >= ? AND id < ? ORDER BY id LIMIT 2');
   return {
-    page: (n) => page.get(n) as Buffer | undefined,
-    pageById: (id) => pageById.get(id) as Buffer | undefined,
-    excerpt: (n) => excerpt.get(n) as string | undefined,
-    body: (n) => body.get(n) as Buffer | undefined,
-    idOf: (n) => idOf.get(n) as string | undefined,
-    idsFrom: (low, high) => idRange.all(low, high) as string[],
+    page: (n) => page().get(n) as Buffer | undefined,
+    pageById: (id) => pageById().get(id) as Buffer | undefined,
+    excerpt: (n) => excerpt().get(n) as string | undefined,
+    body: (n) => body().get(n) as Buffer | undefined,
+    idOf: (n) => idOf().get(n) as string | undefined,
+    idsFrom: (low, high) => idRange().all(low, high) as string[],
     allPages: () => db.prepare('SELECT id, page FROM bugs').raw().all() as [string, string][],
   };
 }

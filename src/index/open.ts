@@ -381,7 +381,7 @@ function writer(db: IndexDb, loaded: LoadedRepository, newFile = false) {
       const n = rows.put(b.id, JSON.stringify(publicBug(b)), excerptJson(row));
       const before = wordsAt(n);
       const after = wordPositions(bugText(b));
-      words.change(n, before, new Set(after.keys()));
+      words.change(n, before, after);
       positions.change(n, before, after);
       rows.putBody(n, encodeTexts(b));
       return { id: b.id, n, head: headOf(b.id), uses: loaded.uses.get(b.id) ?? [], row, damaged: null };

@@ -205,10 +205,14 @@ export class WordIndexWriter {
     return id;
   }
 
-  /** Row n held the words `before` (none for a new row) and now holds `after` (none for a row gone). */
-  change(n: number, before: ReadonlySet<string>, after: ReadonlySet<string>): void {
+  /**
+   * Row n held the words `before` (none for a new row) and now holds
+   * `after` (none for a row gone): a set, or the keys of a map (the words'
+   * positions, without a set made of them).
+   */
+  change(n: number, before: ReadonlySet<string>, after: ReadonlySet<string> | ReadonlyMap<string, unknown>): void {
     for (const w of before) if (!after.has(w)) this.mark(w, n, false);
-    for (const w of after) if (!before.has(w)) this.mark(w, n, true);
+    for (const w of after.keys()) if (!before.has(w)) this.mark(w, n, true);
     if (this.pendingBlocks >= MAX_PENDING) this.flush();
   }
 
