@@ -108,12 +108,6 @@ function encodeOccurrences(values: readonly number[], arena: Arena): Uint8Array 
 }
 
 /** Reads a stored block entry by entry: each row's offset, then its occurrences. */
-/** An entry's occurrences, decoded (Entries.decode): a buffer reused from entry to entry. */
-interface Decoded {
-  occurrences: Int32Array;
-  count: number;
-}
-
 class Entries {
   private at = 0;
   /** the current entry's row offset (BLOCK once past the last) */
@@ -144,23 +138,31 @@ class Entries {
   }
 
   /**
-   * Decodes the current entry's occurrences into `into` (grown when short,
-   * and returned): each as position * 2 + (one space before ? 1 : 0).
-   * Returns them and their count.
+   * Marks the current entry's occurrences (only those after exactly one
+   * space when `spaced`), decoded as they are read: each is stored as
+   * (gap to the previous position) * 2 + (one space before ? 1 : 0).
    */
-  decode(into: Decoded): void {
-    // Each occurrence takes a byte at least.
-    if (into.occurrences.length < this.end - this.at) into.occurrences = new Int32Array(this.end - this.at);
-    const out = into.occurrences;
-    let count = 0;
+  markOccurrences(marks: Marks, row: number, spaced: boolean): void {
     let position = 0;
     while (this.at < this.end) {
       const v = this.varint();
-      // Integer steps while they fit (a damaged block's can exceed 31 bits).
-      position += v <= 0x7fffffff ? v >>> 1 : Math.floor(v / 2);
-      out[count++] = position * 2 + (v & 1);
+      position += half(v);
+      if (!spaced || (v & 1) === 1) marks.mark(position, row);
     }
-    into.count = count;
+  }
+
+  /** Whether an occurrence of the current entry, after exactly one space, ends the phrase the marks hold the rest of. */
+  endsPhrase(marks: readonly Marks[], row: number): boolean {
+    let position = 0;
+    while (this.at < this.end) {
+      const v = this.varint();
+      position += half(v);
+      if ((v & 1) === 0) continue;
+      let ok = true;
+      for (let i = 0; ok && i < marks.length; i++) ok = marks[i].has(position - marks.length + i, row);
+      if (ok) return true;
+    }
+    return false;
   }
 
   private varint(): number {
@@ -174,6 +176,11 @@ class Entries {
     }
     return v;
   }
+}
+
+/** v / 2 rounded down: an integer step while v fits (a damaged block's can exceed 31 bits). */
+function half(v: number): number {
+  return v <= 0x7fffffff ? v >>> 1 : Math.floor(v / 2);
 }
 
 /**
@@ -364,7 +371,6 @@ export function rowsWithPhrase(
   // Per piece, its words' blocks bucketed by the row of their current entry:
   // rows are taken in order and each entry is visited once.
   const queues = pieces.map(() => Array.from({ length: BLOCK }, (): Entries[] => []));
-  const decoded: Decoded = { occurrences: new Int32Array(1024), count: 0 };
   let row = 0;
   for (const [block, bits] of candidates) {
     let missing = false;
@@ -389,12 +395,9 @@ export function rowsWithPhrase(
       for (let i = 0; i < pieces.length; i++) {
         const here = queues[i][offset];
         for (const e of here) {
-          if (candidate && (i < lastPiece || !hit)) {
-            e.decode(decoded);
-            // The first piece anywhere; the others only after exactly one space.
-            if (i < lastPiece) markAll(decoded, marks[i], row, i > 0);
-            else hit = endsPhrase(decoded, marks, row);
-          }
+          // The first piece anywhere; the others only after exactly one space.
+          if (candidate && i < lastPiece) e.markOccurrences(marks[i], row, i > 0);
+          else if (candidate && !hit) hit = e.endsPhrase(marks, row);
           // Entries out of row order (a damaged file) are left out.
           if (e.next() && e.offset > offset) queues[i][e.offset].push(e);
         }
@@ -409,25 +412,4 @@ export function rowsWithPhrase(
     if (any) found.set(block, hits);
   }
   return found;
-}
-
-/** Marks the decoded occurrences (only those after exactly one space when `spaced`). */
-function markAll({ occurrences, count }: Decoded, marks: Marks, row: number, spaced: boolean): void {
-  for (let k = 0; k < count; k++) {
-    const v = occurrences[k];
-    if (!spaced || (v & 1) === 1) marks.mark(v >> 1, row);
-  }
-}
-
-/** Whether a decoded occurrence, after exactly one space, ends the phrase the marks hold the rest of. */
-function endsPhrase({ occurrences, count }: Decoded, marks: readonly Marks[], row: number): boolean {
-  for (let k = 0; k < count; k++) {
-    const v = occurrences[k];
-    if ((v & 1) === 0) continue;
-    const position = v >> 1;
-    let ok = true;
-    for (let i = 0; ok && i < marks.length; i++) ok = marks[i].has(position - marks.length + i, row);
-    if (ok) return true;
-  }
-  return false;
 }
