@@ -369,40 +369,49 @@ export function rowsWithPhrase(
   const lastPiece = pieces.length - 1;
   const marks = pieces.slice(0, lastPiece).map(() => new Marks());
   // Per piece, its words' blocks bucketed by the row of their current entry:
-  // rows are taken in order and each entry is visited once.
-  const queues = pieces.map(() => Array.from({ length: BLOCK }, (): Entries[] => []));
+  // rows are taken in order and each entry is visited once. A bucket is
+  // emptied by its count (setting an array's length is a runtime call).
+  const buckets = pieces.map(() => Array.from({ length: BLOCK }, (): Entries[] => []));
+  const counts = pieces.map(() => new Int32Array(BLOCK));
+  const add = (i: number, e: Entries) => {
+    buckets[i][e.offset][counts[i][e.offset]++] = e;
+  };
   let row = 0;
   for (const [block, bits] of candidates) {
-    let missing = false;
-    pieces.forEach((ids, i) => {
-      let none = true;
+    const blockRow = row;
+    row += BLOCK;
+    // Every piece's blocks, or none: a block without a piece's words holds no phrase.
+    const read: Entries[][] = [];
+    for (const ids of pieces) {
+      const entries: Entries[] = [];
       for (const id of ids) {
         const stored = positionsOf(id, block);
         const e = stored && new Entries(stored);
-        if (e?.next()) {
-          queues[i][e.offset].push(e);
-          none = false;
-        }
+        if (e?.next()) entries.push(e);
       }
-      missing ||= none;
-    });
+      if (entries.length === 0) break;
+      read.push(entries);
+    }
+    if (read.length < pieces.length) continue;
+    read.forEach((entries, i) => entries.forEach((e) => add(i, e)));
     const hits = new Uint8Array(BLOCK / 8);
     let any = false;
     for (let offset = 0; offset < BLOCK; offset++) {
-      const candidate = !missing && (bits[offset >> 3] & (1 << (offset & 7))) !== 0;
-      row++;
+      const candidate = (bits[offset >> 3] & (1 << (offset & 7))) !== 0;
+      const stamp = blockRow + offset + 1;
       let hit = false;
       for (let i = 0; i < pieces.length; i++) {
-        const here = queues[i][offset];
-        for (const e of here) {
+        const here = buckets[i][offset];
+        const n = counts[i][offset];
+        counts[i][offset] = 0;
+        for (let k = 0; k < n; k++) {
+          const e = here[k];
           // The first piece anywhere; the others only after exactly one space.
-          if (candidate && i < lastPiece) e.markOccurrences(marks[i], row, i > 0);
-          else if (candidate && !hit) hit = e.endsPhrase(marks, row);
+          if (candidate && i < lastPiece) e.markOccurrences(marks[i], stamp, i > 0);
+          else if (candidate && !hit) hit = e.endsPhrase(marks, stamp);
           // Entries out of row order (a damaged file) are left out.
-          if (e.next() && e.offset > offset) queues[i][e.offset].push(e);
+          if (e.next() && e.offset > offset) add(i, e);
         }
-        // Only when there is something to clear: setting an array's length is a runtime call.
-        if (here.length > 0) here.length = 0;
       }
       if (hit) {
         hits[offset >> 3] |= 1 << (offset & 7);
