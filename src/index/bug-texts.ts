@@ -70,9 +70,8 @@ function foldable(body: Buffer): boolean {
  * cases), ~10x faster than a byte loop; where it is not rare in this text,
  * the byte loop takes over.
  */
-function indexOfFolded(buf: Buffer, needle: Uint8Array, from: number, to: number): number {
+function indexOfFolded(buf: Buffer, { bytes: needle, rarest: k }: Needle, from: number, to: number): number {
   if (to - from < needle.length) return -1;
-  const k = rarest(needle);
   const lower = needle[k];
   const upper = lower >= 0x61 && lower <= 0x7a ? lower - 0x20 : -1;
   const view = buf.subarray(from, to);
@@ -95,6 +94,18 @@ const ANCHOR_MISSES = 16;
 
 /** ASCII bytes from the most common in English text to the least; any other byte counts as rare. */
 const COMMON = Buffer.from(' etaoinsrhldcumfpgwybvkxjqz');
+
+/** A lowercase ASCII term as indexOfFolded looks for it. */
+interface Needle {
+  bytes: Uint8Array;
+  /** the index of its least common byte */
+  rarest: number;
+}
+
+function needleOf(term: string): Needle {
+  const bytes = Buffer.from(term, 'latin1');
+  return { bytes, rarest: rarest(bytes) };
+}
 
 /** The index of the needle's least common byte. */
 function rarest(needle: Uint8Array): number {
@@ -151,19 +162,19 @@ const isContinuation = (b: number | undefined) => b !== undefined && (b & 0xc0) 
  */
 export function findInComments(body: Buffer, needle: string, around: number): Found | undefined {
   if (needle === '' || !ASCII.test(needle) || !foldable(body)) return firstHolding(textsIn(body, 1), needle);
-  const bytes = Buffer.from(needle, 'latin1');
+  const folded = needleOf(needle);
   const spans = spansIn(body);
   // A comment at a time: the term mostly shows in one of the first.
   for (let i = 2; i < spans.length; i += 2) {
     const start = spans[i];
     const end = spans[i + 1];
-    const at = indexOfFolded(body, bytes, start, end);
+    const at = indexOfFolded(body, folded, start, end);
     if (at === -1) continue;
     // At most 3 bytes make a UTF-16 unit: 3 * around bytes hold around units
     // (the ends moved to character boundaries).
     let from = Math.max(start, at - 3 * around);
     while (from < at && isContinuation(body[from])) from++;
-    let to = Math.min(end, at + bytes.length + 3 * around);
+    let to = Math.min(end, at + needle.length + 3 * around);
     while (to < end && isContinuation(body[to])) to++;
     return { text: body.toString('utf8', from, to), at: utf16Length(body, from, at) };
   }
@@ -180,8 +191,8 @@ export function holdsAll(body: Buffer, needles: readonly string[]): boolean {
   const spans = spansIn(body);
   return needles.every((t) => {
     if (t === '') return true;
-    const bytes = Buffer.from(t, 'latin1');
-    for (let i = 0; i < spans.length; i += 2) if (indexOfFolded(body, bytes, spans[i], spans[i + 1]) !== -1) return true;
+    const folded = needleOf(t);
+    for (let i = 0; i < spans.length; i += 2) if (indexOfFolded(body, folded, spans[i], spans[i + 1]) !== -1) return true;
     return false;
   });
 }
