@@ -72,11 +72,13 @@ function foldable(body: Buffer): boolean {
  */
 function indexOfFolded(buf: Buffer, { bytes: needle, rarest: k }: Needle, from: number, to: number): number {
   if (to - from < needle.length) return -1;
+  // The empty term is everywhere.
+  if (needle.length === 0) return from;
   const lower = needle[k];
-  const upper = lower >= 0x61 && lower <= 0x7a ? lower - 0x20 : -1;
+  const upper = upperOf(lower);
   const view = buf.subarray(from, to);
   let a = view.indexOf(lower, k);
-  let b = upper === -1 ? -1 : view.indexOf(upper, k);
+  let b = upper === lower ? -1 : view.indexOf(upper, k);
   for (let misses = 0; a !== -1 || b !== -1; misses++) {
     // The earlier of the two: candidates are tried in order.
     const p = b === -1 || (a !== -1 && a < b) ? a : b;
@@ -122,6 +124,11 @@ function rarest(needle: Uint8Array): number {
   return best;
 }
 
+/** The uppercase of a lowercase ASCII letter; any other byte as it is. */
+function upperOf(b: number): number {
+  return b >= 0x61 && b <= 0x7a ? b - 0x20 : b;
+}
+
 /** Whether `needle` sits at buf[at], the bytes' ASCII letters lowercased. */
 function foldedAt(buf: Uint8Array, at: number, needle: Uint8Array): boolean {
   for (let j = 0; j < needle.length; j++) {
@@ -134,7 +141,7 @@ function foldedAt(buf: Uint8Array, at: number, needle: Uint8Array): boolean {
 /** indexOfFolded by a byte loop. */
 function scanFolded(buf: Buffer, needle: Uint8Array, from: number, to: number): number {
   const first = needle[0];
-  const firstUpper = first >= 0x61 && first <= 0x7a ? first - 0x20 : first;
+  const firstUpper = upperOf(first);
   const last = to - needle.length;
   for (let i = from; i <= last; i++) {
     const c = buf[i];
@@ -143,17 +150,8 @@ function scanFolded(buf: Buffer, needle: Uint8Array, from: number, to: number): 
   return -1;
 }
 
-/** The UTF-16 length of the UTF-8 bytes buf[from, to) (four-byte characters are two units). */
-function utf16Length(buf: Buffer, from: number, to: number): number {
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    const b = buf[i];
-    if ((b & 0xc0) !== 0x80) n += b >= 0xf0 ? 2 : 1;
-  }
-  return n;
-}
-
-const isContinuation = (b: number | undefined) => b !== undefined && (b & 0xc0) === 0x80;
+/** A UTF-8 byte that continues a character (a window must not start or end before one). */
+const isContinuation = (b: number) => (b & 0xc0) === 0x80;
 
 /**
  * The first comment holding `needle` (lowercased), case-insensitively as
@@ -161,6 +159,8 @@ const isContinuation = (b: number | undefined) => b !== undefined && (b & 0xc0) 
  * holds `around` characters either side of the match is decoded.
  */
 export function findInComments(body: Buffer, needle: string, around: number): Found | undefined {
+  // The empty term is at the start of the first comment, whole: the window's
+  // bound below counts on a term's length to show the "…" after it.
   if (needle === '' || !ASCII.test(needle) || !foldable(body)) return firstHolding(textsIn(body, 1), needle);
   const folded = needleOf(needle);
   const spans = spansIn(body);
@@ -176,7 +176,7 @@ export function findInComments(body: Buffer, needle: string, around: number): Fo
     while (from < at && isContinuation(body[from])) from++;
     let to = Math.min(end, at + needle.length + 3 * around);
     while (to < end && isContinuation(body[to])) to++;
-    return { text: body.toString('utf8', from, to), at: utf16Length(body, from, at) };
+    return { text: body.toString('utf8', from, to), at: body.toString('utf8', from, at).length };
   }
   return undefined;
 }
@@ -190,7 +190,6 @@ export function holdsAll(body: Buffer, needles: readonly string[]): boolean {
   }
   const spans = spansIn(body);
   return needles.every((t) => {
-    if (t === '') return true;
     const folded = needleOf(t);
     for (let i = 0; i < spans.length; i += 2) if (indexOfFolded(body, folded, spans[i], spans[i + 1]) !== -1) return true;
     return false;

@@ -59,13 +59,19 @@ describe('stored bug texts', () => {
     expect(shown.size).toBe(4);
   });
 
-  it('decodes only the window around the match of a long comment', () => {
-    const long = 'é'.repeat(5000) + ' QUOTED ' + '😀'.repeat(5000);
-    const found = findInComments(encodeTexts(bugOf('t', ['x', long])), 'quoted', 160)!;
-    expect(found.text.length).toBeLessThan(1500);
-    expect(found.text.slice(found.at, found.at + 6)).toBe('QUOTED');
-    expect(found.at).toBeGreaterThanOrEqual(160);
-    expect(found.text.length - found.at).toBeGreaterThanOrEqual(160);
+  it('decodes only the window around the match of a long comment, wide enough for any width of character', () => {
+    // Two, three and four bytes a character: three bytes make one UTF-16 unit, the widest per unit.
+    for (const wide of ['é', '€', '😀']) {
+      const long = wide.repeat(5000) + ' QUOTED ' + wide.repeat(5000);
+      const found = findInComments(encodeTexts(bugOf('t', ['x', long])), 'quoted', 160)!;
+      expect(found.text.length).toBeLessThan(1500);
+      expect(found.text.slice(found.at, found.at + 6)).toBe('QUOTED');
+      expect(found.at).toBeGreaterThanOrEqual(160);
+      expect(found.text.length - found.at).toBeGreaterThanOrEqual(160);
+      expect(snippetFor('', ['quoted'], (term, around) => findInComments(encodeTexts(bugOf('t', [long])), term, around))).toBe(
+        snippetFor('', ['quoted'], (term) => firstHolding([long], term)),
+      );
+    }
   });
 
   it('finds a match right after any number of missed candidates of the rare letter it searches for', () => {
